@@ -1,0 +1,77 @@
+"""Reads for the organisation. Other modules call these instead of querying org models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from kycuong.core.errors import NotFound
+from kycuong.core.scoping import scope_for
+
+from .models import MANAGER_ROLES, Membership, Role, Staff, Unit, UnitKind
+
+
+def unit_by_code(code: str) -> Unit:
+    try:
+        return Unit.objects.get(code=code)
+    except Unit.DoesNotExist as exc:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("Không có đơn vị mã %(code)s.") % {"code": code}, details={"unit": code}) from exc
+
+
+def unit_subtree_ids(unit: Unit) -> list[int]:
+    return list(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+
+
+def units_visible_to(user: Any) -> QuerySet[Unit]:
+    scope = scope_for(user)
+    qs = Unit.objects.all()
+    if scope.all_units:
+        return qs
+    return qs.filter(id__in=scope.unit_ids)
+
+
+def staff_visible_to(user: Any) -> QuerySet[Staff]:
+    scope = scope_for(user)
+    qs = Staff.objects.prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("unit")))
+    if scope.all_units:
+        return qs
+    return qs.filter(memberships__unit_id__in=scope.unit_ids).distinct()
+
+
+def staff_for_user(user: Any) -> Staff | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Staff.objects.filter(user=user).first()
+
+
+def roles_of(user: Any) -> set[str]:
+    staff = staff_for_user(user)
+    if staff is None:
+        return {Role.ADMIN} if getattr(user, "is_superuser", False) else set()
+    roles = set(staff.memberships.values_list("role", flat=True))
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.ADMIN)
+    return roles
+
+
+def primary_unit_of(staff: Staff) -> Unit | None:
+    membership = staff.memberships.select_related("unit").order_by("-is_primary", "id").first()
+    return membership.unit if membership else None
+
+
+def heads_of(unit: Unit) -> QuerySet[Staff]:
+    return Staff.objects.filter(memberships__unit=unit, memberships__role__in=MANAGER_ROLES, is_active=True).distinct()
+
+
+def deciding_units() -> QuerySet[Unit]:
+    """Units that decide dossiers: departments, wards and communes."""
+    return Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.WARD, UnitKind.COMMUNE])
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids
+    by_id = Unit.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
