@@ -307,7 +307,6 @@ class BatchCalendar:
         self.day_working = self.cum[1:] > self.cum[:-1]
 
     def ordinal(self, instants):  # type: ignore[no-untyped-def]
-        np = self.np
         local = instants + self.OFFSET
         idx = local // DAY - self.epoch_day
         if idx.size and (idx.min() < 0 or idx.max() >= len(self.cum) - 1):
