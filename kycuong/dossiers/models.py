@@ -103,6 +103,10 @@ class Dossier(models.Model):
     returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True, help_text=_("rút, dừng, từ chối"))
     outcome = models.CharField(_("kết quả đúng hạn"), max_length=10, choices=Outcome.choices, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("thời gian tạm dừng (giây làm việc)"), default=0,
+                                                 help_text="working seconds spent waiting for supplements")
+    processing_seconds = models.PositiveIntegerField(_("thời gian giải quyết (giây làm việc)"), null=True, blank=True,
+                                                     help_text="working seconds from clock start to finish, pauses excluded")
 
     latest_rating = models.CharField(_("đánh giá gần nhất"), max_length=20, choices=RatingLevel.choices, blank=True)
     complained = models.BooleanField(_("có phản ánh, khiếu nại"), default=False)
@@ -240,3 +244,36 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class NotificationKind(models.TextChoices):
+    STEP_WARNING = "step_warning", _("Bước xử lý sắp hết hạn")
+    STEP_OVERDUE = "step_overdue", _("Bước xử lý quá hạn")
+    DOSSIER_WARNING = "dossier_warning", _("Hồ sơ sắp trễ hạn")
+    DOSSIER_OVERDUE = "dossier_overdue", _("Hồ sơ quá hạn")
+    INFO = "info", _("Thông báo")
+
+
+class Notification(models.Model):
+    """An in-app notification (also sent by e-mail). `key` makes the periodic job idempotent."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dossier_notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    key = models.CharField(max_length=120, help_text="e.g. step:42:warning — each fact is notified once")
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("tiêu đề"), max_length=300)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("lúc"), db_index=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_key")]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="notification_recipient_idx")]
+
+    def __str__(self) -> str:
+        return self.title
