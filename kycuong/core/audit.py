@@ -16,8 +16,9 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         actor = context.current().user
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor": None, "actor_label": getattr(actor, "label", "") if actor is not None else ""}
-    label = actor.get_full_name() or actor.get_username()
-    return {"actor": actor, "actor_label": label[:200]}
+    from .text import person_name
+
+    return {"actor": actor, "actor_label": person_name(actor)[:200]}
 
 
 def audit_record(

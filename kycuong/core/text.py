@@ -48,3 +48,15 @@ def mask_name(value: str | None) -> str:
     if len(parts) == 1:
         return parts[0]
     return " ".join(p[0] + "." for p in parts[:-1]) + " " + parts[-1]
+
+
+def person_name(user: object) -> str:
+    """A user's name in Vietnamese order (family name first), falling back to the username."""
+    # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError: getattr's default applies.
+    staff = getattr(user, "staff", None) if getattr(user, "pk", None) else None
+    if staff is not None and staff.full_name:
+        return str(staff.full_name)
+    last = getattr(user, "last_name", "") or ""
+    first = getattr(user, "first_name", "") or ""
+    name = f"{last} {first}".strip()
+    return name or str(getattr(user, "username", ""))
