@@ -28,7 +28,7 @@ RECEPTION_POINTS = ["Hoàn Kiếm", "Ba Đình", "Cầu Giấy", "Đống Đa", 
 DEPARTMENT_OFFICES = ["Văn phòng", "Phòng Tổ chức cán bộ", "Phòng Kế hoạch – Tài chính"]
 
 # One demo login per role (all with DEMO_PASSWORD).
-DEMO_ACCOUNTS = [
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"username": "admin", "role": "Quản trị hệ thống (admin)", "unit": "H26", "staff_role": Role.ADMIN, "superuser": True},
     {"username": "lanhdao", "role": "Lãnh đạo thành phố (city_leader)", "unit": "H26", "staff_role": Role.CITY_LEADER},
     {"username": "thanhtra", "role": "Thanh tra công vụ, Sở Nội vụ (inspector)", "unit": "H26.SNV", "staff_role": Role.INSPECTOR},
@@ -126,10 +126,10 @@ def build(ctx: DemoContext) -> str:
         person(dep, Role.ONE_STOP_OFFICER, "Công chức tiếp nhận hồ sơ")
         for _ in range(rng.randint(14, 20)):
             person(dep, Role.OFFICER, "Chuyên viên")
-        for office in offices_by_dep[dep.pk]:
-            person(office, Role.HEAD, "Trưởng phòng")
+        for office_unit in offices_by_dep[dep.pk]:
+            person(office_unit, Role.HEAD, "Trưởng phòng")
             for _ in range(rng.randint(2, 3)):
-                person(office, Role.OFFICER, "Chuyên viên")
+                person(office_unit, Role.OFFICER, "Chuyên viên")
     snv = next(d for d in departments if d.code == "H26.SNV")
     for _ in range(6):
         person(snv, Role.INSPECTOR, "Thanh tra viên công vụ")

@@ -85,7 +85,7 @@ def _reroot(unit: Unit) -> None:
     unit.save(update_fields=["path", "depth"])
     for child in Unit.objects.filter(path__startswith=old_prefix).exclude(pk=unit.pk).order_by("depth"):
         child.refresh_from_db(fields=["parent"])
-        parent = Unit.objects.get(pk=child.parent_id)
+        parent = Unit.objects.get(pk=child.parent_id or 0)
         child.path = f"{parent.path}{child.pk}/"
         child.depth = parent.depth + 1
         child.save(update_fields=["path", "depth"])

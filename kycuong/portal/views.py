@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -75,6 +77,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
     filters = _audit_filters(request)
     tab = request.GET.get("tab", "events")
+    qs: QuerySet[Any]
     if tab == "pii" and scope_for(request.user).all_units:
         qs = personal_data_accesses(user=request.user, object_id=str(filters["object_id"]), actor=str(filters["actor"]))
     else:
@@ -111,7 +114,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             _token, new_token = api_token_create(user=request.user, name=request.POST.get("name", ""))
         except (DomainError, ValueError) as exc:
             messages.error(request, str(getattr(exc, "message", exc)))
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user_id=request.user.pk or 0).order_by("-created_at")
     return render(request, "portal/api_tokens.html", {"tokens": tokens, "new_token": new_token})
 
 
