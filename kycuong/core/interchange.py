@@ -53,6 +53,34 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str], flatten: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    import csv
+
+    writer = None
+    count = 0
+    for row in rows:
+        flat = flatten(row)
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(flat.keys()), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(flat)
+        count += 1
+    return count
+
+
+def csv_flatteners() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    result: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+    for app in settings.KYCUONG_APPS:
+        try:
+            module = importlib.import_module(f"{app}.interchange")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{app}.interchange":
+                continue
+            raise
+        result.update(getattr(module, "CSV_ROWS", {}))
+    return result
+
+
 def registry() -> tuple[dict[str, Importer], dict[str, Exporter]]:
     """Collect IMPORTERS / EXPORTERS from each app's `interchange` module."""
     importers: dict[str, Importer] = {}

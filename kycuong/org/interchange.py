@@ -167,5 +167,11 @@ def export_staff(*, period: str | None = None, unit: str | None = None) -> Itera
                "memberships": [{"unit": m.unit.code, "role": m.role} for m in memberships]}
 
 
+def _staff_to_csv(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "memberships": ";".join(f"{m['unit']}:{m['role']}" for m in row["memberships"])}
+
+
 IMPORTERS = {"units": import_units, "staff": import_staff}
+#: Flatteners for `kycuong export <kind> --format csv` (the CSV import reads the same columns).
+CSV_ROWS = {"units": lambda row: {**row, "parent": row["parent"] or ""}, "staff": _staff_to_csv}
 EXPORTERS = {"units": export_units, "staff": export_staff}

@@ -90,3 +90,24 @@ def test_import_command_reports_line(db, tmp_path):
     with pytest.raises(CommandError, match="line 2"):
         call_command("import", "units", str(path))
     assert Unit.objects.count() == 0
+
+
+def test_csv_export_then_import_round_trip(db, capsys):
+    from django.core.management import call_command
+
+    import_units(jsonl(UNITS))
+    import_staff(jsonl([{"code": "NV1", "name": "Lê Văn Tám", "email": "",
+                         "memberships": [{"unit": "H26.01", "role": "head"}, {"unit": "H26", "role": "inspector"}]}]))
+    call_command("export", "units", "--format", "csv")
+    units_csv = capsys.readouterr().out
+    call_command("export", "staff", "--format", "csv")
+    staff_csv = capsys.readouterr().out
+    assert units_csv.splitlines()[0] == "code,name,kind,parent"
+    Staff.objects.all().delete()
+    for unit in Unit.objects.order_by("-depth"):
+        unit.delete()
+    assert import_units(io.StringIO(units_csv), fmt="csv") == 3
+    assert import_staff(io.StringIO(staff_csv), fmt="csv") == 1
+    out = io.StringIO()
+    write_jsonl(export_staff(), out)
+    assert json.loads(out.getvalue())["memberships"] == [{"unit": "H26.01", "role": "head"}, {"unit": "H26", "role": "inspector"}]
