@@ -195,9 +195,12 @@ class FeedbackItem(models.Model):
     info_due_at = models.DateTimeField(_("hạn đề nghị bổ sung"))
     resolve_due_at = models.DateTimeField(_("hạn giải quyết"), db_index=True)
     publish_due_at = models.DateTimeField(_("hạn công khai"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hạn hiện tại"), null=True, blank=True, db_index=True,
+                                  help_text=_("Hạn của bước đang thực hiện (giải quyết hoặc công khai); trống khi đã kết thúc"))
     refused_at = models.DateTimeField(_("từ chối lúc"), null=True, blank=True)
     info_requested_at = models.DateTimeField(_("đề nghị bổ sung lúc"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("giải quyết lúc"), null=True, blank=True, db_index=True)
+    resolved_at = models.DateTimeField(_("giải quyết lúc"), null=True, blank=True, db_index=True,
+                                       help_text=_("Lần giải quyết đầu tiên (dùng cho chỉ số)"))
     published_at = models.DateTimeField(_("công khai lúc"), null=True, blank=True)
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("cấp đã chuyển lên"), default=0)
@@ -248,12 +251,12 @@ class FeedbackItem(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
-    def current_due_at(self) -> Any:
-        """The deadline the unit is working against now (Open311 expected_datetime)."""
+    def stage(self) -> str | None:
+        """The stage whose deadline `due_at` is: resolve while open, publish once resolved."""
         if self.status in OPEN_STATUSES:
-            return self.resolve_due_at
+            return Stage.RESOLVE
         if self.status == Status.RESOLVED:
-            return self.publish_due_at
+            return Stage.PUBLISH
         return None
 
 

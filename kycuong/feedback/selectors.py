@@ -35,9 +35,10 @@ def _scorecard_filters(start: dt.datetime, end: dt.datetime) -> dict[str, Q]:
         & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
         & ~Q(status__in=[Status.REFUSED, Status.MERGED], closed_at__lt=end)
     )
-    late = (resolved & Q(resolved_at__gt=F("resolve_due_at"))) | open_past
-    reopened = Q(reopen_count__gt=0) & ~late
-    not_satisfied = Q(satisfaction=Satisfaction.NOT_SATISFIED) & ~late & ~Q(reopen_count__gt=0)
+    is_late = (resolved & Q(resolved_at__gt=F("resolve_due_at"))) | open_past
+    not_satisfied = Q(satisfaction=Satisfaction.NOT_SATISFIED)
+    reopened = Q(reopen_count__gt=0) & ~not_satisfied
+    late = is_late & ~not_satisfied & ~Q(reopen_count__gt=0)
     return {
         "population": resolved | open_past,
         "resolved": resolved,
@@ -71,10 +72,12 @@ def feedback_scorecard_counts(*, unit_ids: list[int] | None, start: dt.datetime,
     - open_past_deadline: items received before `end`, not resolved at `end` (nor refused or
       merged before it), whose resolve deadline is before `end`.
     - The population is resolved + open_past_deadline (the two are disjoint).
-    - late, reopened, rated_not_satisfied are counted within the population and are mutually
-      exclusive (each item counted once, first matching of late → reopened → not satisfied),
-      so `population − rated_not_satisfied − reopened − late` is the number of satisfactory
-      items: resolved on time, not reopened, not marked "Không hài lòng".
+    - rated_not_satisfied, reopened, late are counted within the population and are mutually
+      exclusive, each item counted once under the first that applies: marked "Không hài lòng"
+      (rated_not_satisfied) → reopened by the citizen (reopened) → resolved late or still open
+      past the deadline (late). So `population − rated_not_satisfied − reopened − late` is the
+      number of satisfactory items: resolved on time, not reopened, not marked "Không hài lòng".
+      (`late` is therefore not the number of late items: that is population − resolved_on_time.)
     - has_data: the population is not empty (otherwise both indicators are not applicable).
 
     Returns {"resolved", "resolved_on_time", "open_past_deadline", "rated_not_satisfied",

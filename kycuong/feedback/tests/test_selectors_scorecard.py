@@ -17,12 +17,16 @@ def test_given_mixed_items_when_counted_then_each_population_matches_the_scoreca
     item(unit=a, status=Status.PUBLISHED, received_at=at(1), resolved_at=at(10), satisfaction=Satisfaction.SATISFIED)
     # resolved on time but rated not satisfied
     item(unit=a, status=Status.PUBLISHED, received_at=at(2), resolved_at=at(12), satisfaction=Satisfaction.NOT_SATISFIED)
-    # resolved late AND rated not satisfied AND reopened: counted once, as late
+    # resolved late AND rated not satisfied AND reopened: counted once, as not satisfied
     item(unit=a, status=Status.PUBLISHED, received_at=at(1), resolve_due_at=at(5), resolved_at=at(20),
          satisfaction=Satisfaction.NOT_SATISFIED, reopen_count=1)
-    # resolved on time, reopened (and not satisfied): counted once, as reopened
+    # resolved on time, reopened (and not satisfied): counted once, as not satisfied
     item(unit=a, status=Status.RESOLVED, received_at=at(3), resolved_at=at(15), reopen_count=1,
          satisfaction=Satisfaction.NOT_SATISFIED)
+    # resolved on time, reopened without a mark: reopened
+    item(unit=a, status=Status.IN_PROGRESS, received_at=at(3), resolved_at=at(14), reopen_count=1)
+    # resolved late, no mark: late
+    item(unit=a, status=Status.PUBLISHED, received_at=at(1), resolve_due_at=at(5), resolved_at=at(8))
     # open, past deadline at end
     item(unit=a, status=Status.IN_PROGRESS, received_at=at(1), resolve_due_at=at(25))
     # open, deadline after end: not in population
@@ -41,12 +45,12 @@ def test_given_mixed_items_when_counted_then_each_population_matches_the_scoreca
 
     counts = feedback_scorecard_counts(unit_ids=[a.pk], start=START, end=END)
 
-    assert counts == {"resolved": 4, "resolved_on_time": 3, "open_past_deadline": 2, "rated_not_satisfied": 1,
+    assert counts == {"resolved": 6, "resolved_on_time": 4, "open_past_deadline": 2, "rated_not_satisfied": 3,
                       "reopened": 1, "late": 3, "has_data": True}
-    satisfactory = 4 + 2 - counts["rated_not_satisfied"] - counts["reopened"] - counts["late"]
+    satisfactory = 6 + 2 - counts["rated_not_satisfied"] - counts["reopened"] - counts["late"]
     assert satisfactory == 1
     everyone = feedback_scorecard_counts(unit_ids=None, start=START, end=END)
-    assert everyone["resolved"] == 5
+    assert everyone["resolved"] == 7
 
 
 def test_given_no_items_when_counted_then_has_data_is_false(org):
