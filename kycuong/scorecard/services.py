@@ -1,0 +1,210 @@
+"""Scorecard writes: compute and store results; the debounced near-real-time refresh.
+
+Computation is set-based (kycuong.scorecard.engine): one GROUP BY per source and period, then
+a roll-up over the unit tree in memory (a parent = the union of its subtree's dossiers). Results
+are upserted per (indicator, unit, period), so running a computation twice is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kycuong.core.audit import audit_record
+from kycuong.core.errors import NotFound
+from kycuong.core.periods import TZ, Period, parse_period, period_containing
+
+from .engine import MEASURES, SOURCES, ComputeContext, SourceData, load_tree, points_for
+from .models import Indicator, IndicatorSet, RefreshState, Result
+
+#: A refresh is enqueued at most once every this many seconds; the every-minute job catches the rest.
+DEBOUNCE_SECONDS = 20
+REFRESH_KEY = "current"
+#: Sets refreshed near-real-time and nightly.
+LIVE_SETS = ("dvc766", "kycuong")
+
+
+@dataclass(frozen=True)
+class ComputeSummary:
+    set_code: str
+    period: str
+    units: int
+    results: int
+    seconds: float
+
+
+def indicator_set_get(code: str) -> IndicatorSet:
+    try:
+        return IndicatorSet.objects.get(code=code)
+    except IndicatorSet.DoesNotExist as exc:
+        raise NotFound(_("Không có bộ chỉ số “%(code)s”.") % {"code": code}, code="unknown_set",
+                       details={"set": code}) from exc
+
+
+def _as_period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime | None = None,
+                      audit: bool = True, actor: Any = None) -> ComputeSummary:
+    """Compute every indicator of a set for every unit of the tree (each over its subtree) and store it.
+
+    Open dossiers are judged at the period's end, or at `now` for the running period. An indicator
+    whose denominator is 0 is not applicable; one whose source module is missing or has no data is
+    stored as not applicable with a note (never as a zero).
+    """
+    started = time.perf_counter()
+    period = _as_period(period)
+    now = now or timezone.now()
+    indicator_set = indicator_set_get(set_code)
+    indicators = list(indicator_set.indicators.order_by("order"))
+    tree = load_tree()
+    ctx = ComputeContext(period=period, now=now, tree=tree)
+    sources: dict[str, SourceData] = {}
+    for ind in indicators:
+        measure = MEASURES.get(ind.formula)
+        source = measure.source if measure else ""
+        if measure and source not in sources:
+            sources[source] = SOURCES[source](ctx)
+    rows: list[Result] = []
+    for node in tree:
+        for ind in indicators:
+            rows.append(_result(ind, node.id, period, sources, now))
+    with transaction.atomic():
+        Result.objects.bulk_create(
+            rows, batch_size=2000, update_conflicts=True, unique_fields=["indicator", "unit", "period"],
+            update_fields=["numerator", "denominator", "rate", "points", "applicable", "source_has_data", "note",
+                           "computed_at", "period_kind", "period_start", "indicator_set"])
+        seconds = time.perf_counter() - started
+        if audit:
+            audit_record(action="scorecard.compute", object_type="scorecard.indicatorset", object_id=indicator_set.pk,
+                         actor=actor, changes={"set": set_code, "period": period.label, "units": len(tree),
+                                               "results": len(rows), "seconds": round(seconds, 3)})
+    return ComputeSummary(set_code, period.label, len(tree), len(rows), seconds)
+
+
+def _result(ind: Indicator, unit_id: int, period: Period, sources: dict[str, SourceData], now: dt.datetime) -> Result:
+    base = {"indicator_set_id": ind.indicator_set_id, "indicator": ind, "unit_id": unit_id, "period": period.label,
+            "period_kind": period.kind, "period_start": period.start, "computed_at": now}
+    measure = MEASURES.get(ind.formula)
+    if measure is None:
+        return Result(**base, applicable=False, source_has_data=False,
+                      note=_("Công thức “%(f)s” chưa được hỗ trợ") % {"f": ind.formula})
+    data = sources[measure.source]
+    if not data.has_data:
+        return Result(**base, applicable=False, source_has_data=False, note=data.note)
+    counts = data.counts.get(unit_id, {})
+    numerator, denominator = measure.numerator(counts), measure.denominator(counts)
+    if denominator <= 0:
+        return Result(**base, numerator=numerator, denominator=denominator, applicable=False)
+    rate = numerator / denominator
+    points = points_for(max_points=float(ind.max_points), rate=rate, thresholds=ind.thresholds)
+    return Result(**base, numerator=numerator, denominator=denominator, rate=rate, points=points, applicable=True)
+
+
+def current_periods(now: dt.datetime | None = None) -> list[Period]:
+    """The running week and month (Asia/Ho_Chi_Minh)."""
+    today = (now or timezone.now()).astimezone(TZ).date()
+    return [period_containing(today, "week"), period_containing(today, "month")]
+
+
+def _live_sets() -> list[str]:
+    return list(IndicatorSet.objects.filter(code__in=LIVE_SETS).values_list("code", flat=True))
+
+
+def scorecard_refresh_current(*, now: dt.datetime | None = None) -> list[ComputeSummary]:
+    """Recompute the running week and month of the live sets; clears the dirty mark first, so an
+    event that arrives during the computation leaves it dirty for the next run."""
+    now = now or timezone.now()
+    started = time.perf_counter()
+    _state()
+    RefreshState.objects.filter(key=REFRESH_KEY).update(dirty=False, dirty_since=None)
+    summaries = [scorecard_compute(set_code=code, period=p, now=now, audit=False)
+                 for code in _live_sets() for p in current_periods(now)]
+    RefreshState.objects.filter(key=REFRESH_KEY).update(refreshed_at=timezone.now(),
+                                                        refresh_seconds=time.perf_counter() - started)
+    return summaries
+
+
+def scorecard_refresh_if_dirty(*, now: dt.datetime | None = None) -> list[ComputeSummary]:
+    """The every-minute job: refresh only when an event marked the scorecard dirty."""
+    state = _state()
+    if not state.dirty:
+        return []
+    return scorecard_refresh_current(now=now)
+
+
+def scorecard_nightly(*, now: dt.datetime | None = None) -> list[ComputeSummary]:
+    """Nightly: the running and the previous week, month, quarter and year of every set."""
+    now = now or timezone.now()
+    today = now.astimezone(TZ).date()
+    periods: list[Period] = []
+    for kind in ("week", "month", "quarter", "year"):
+        current = period_containing(today, kind)
+        periods += [current.previous(), current]
+    return [scorecard_compute(set_code=code, period=p, now=now)
+            for code in IndicatorSet.objects.values_list("code", flat=True) for p in periods]
+
+
+def _state() -> RefreshState:
+    state, _created = RefreshState.objects.get_or_create(key=REFRESH_KEY)
+    return state
+
+
+def debounce_seconds() -> int:
+    return int(getattr(settings, "KYCUONG_SCORECARD_DEBOUNCE_SECONDS", DEBOUNCE_SECONDS))
+
+
+def scorecard_touch(*, unit_id: int | None = None) -> None:
+    """Tell the scorecard that a dossier or feedback event changed `unit_id`'s figures.
+
+    Safe to call inside a service's transaction: the work runs on commit (nothing happens if the
+    caller rolls back), and it never holds a lock inside the caller's transaction. It marks the
+    running week/month dirty and enqueues a refresh unless one was enqueued in the last
+    DEBOUNCE seconds; the every-minute job refreshes whatever is still dirty, so the current week
+    is refreshed within about a minute of any event.
+    """
+    transaction.on_commit(lambda: _touch(unit_id))
+
+
+def _touch(unit_id: int | None) -> None:
+    now = timezone.now()
+    marked = RefreshState.objects.filter(key=REFRESH_KEY).update(
+        dirty=True, touched_at=now, touches=F("touches") + 1, last_unit_id=unit_id,
+        dirty_since=_coalesce_now("dirty_since", now))
+    if not marked:
+        RefreshState.objects.get_or_create(key=REFRESH_KEY, defaults={"dirty": True, "touched_at": now, "touches": 1,
+                                                                      "last_unit_id": unit_id, "dirty_since": now})
+    window = now - dt.timedelta(seconds=debounce_seconds())
+    claimed = RefreshState.objects.filter(key=REFRESH_KEY).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=window)).update(enqueued_at=now)
+    from .tasks import scorecard_refresh_task
+
+    if claimed:
+        scorecard_refresh_task.enqueue()
+        return
+    # A refresh ran or was enqueued less than DEBOUNCE seconds ago: schedule one trailing refresh
+    # at the end of the window (once), when the task backend can defer.
+    if not scorecard_refresh_task.get_backend().supports_defer:
+        return
+    state = RefreshState.objects.filter(key=REFRESH_KEY).values("enqueued_at").first()
+    run_after = (state["enqueued_at"] if state and state["enqueued_at"] else now) + dt.timedelta(seconds=debounce_seconds())
+    deferred = RefreshState.objects.filter(key=REFRESH_KEY).filter(
+        Q(deferred_until__isnull=True) | Q(deferred_until__lt=now)).update(deferred_until=run_after)
+    if deferred:
+        scorecard_refresh_task.using(run_after=run_after).enqueue()
+
+
+def _coalesce_now(field: str, now: dt.datetime) -> Any:
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(F(field), Value(now))
