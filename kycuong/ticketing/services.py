@@ -1,0 +1,358 @@
+"""Writes for the service hall: areas, counters, tickets, devices. Each call is atomic and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kycuong.core.audit import audit_record
+from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kycuong.core.scoping import scope_for
+from kycuong.org.models import Staff, Unit, UnitKind
+
+from .models import (
+    AT_COUNTER_STATUSES,
+    Counter,
+    Device,
+    DeviceKind,
+    Priority,
+    ServiceArea,
+    Ticket,
+    TicketSequence,
+    TicketStatus,
+)
+
+#: Units that run a queue: reception points of the service centre and the one-stop desks of wards/communes.
+HALL_UNIT_KINDS = (UnitKind.RECEPTION_POINT, UnitKind.WARD, UnitKind.COMMUNE)
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def _user_of(staff: Staff | None) -> Any:
+    return staff.user if staff is not None else None
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+def area_create(*, unit: Unit, letter: str, name: str, sector: Any = None, order: int = 0,
+                default_service_minutes: int = 10, actor: Any = None) -> ServiceArea:
+    """Create a service area (by sector) at a reception point or a ward/commune one-stop desk."""
+    letter = (letter or "").strip().upper()
+    if unit.kind not in HALL_UNIT_KINDS:
+        raise ValidationFailed(_("Chỉ điểm tiếp nhận hoặc bộ phận một cửa cấp xã mới có khu vực lấy số."))
+    if not letter or not letter.isalnum() or len(letter) > 3:
+        raise ValidationFailed(_("Ký hiệu khu vực phải là 1–3 chữ cái hoặc chữ số."), details={"field": "letter"})
+    if not (name or "").strip():
+        raise ValidationFailed(_("Tên khu vực là bắt buộc."), details={"field": "name"})
+    if not 1 <= int(default_service_minutes) <= 240:
+        raise ValidationFailed(_("Thời gian phục vụ bình quân phải từ 1 đến 240 phút."))
+    with transaction.atomic():
+        if ServiceArea.objects.filter(unit=unit, letter=letter).exists():
+            raise Conflict(_("Khu vực %(letter)s đã có tại điểm này.") % {"letter": letter})
+        area = ServiceArea.objects.create(unit=unit, letter=letter, name=name.strip(), sector=sector, order=order,
+                                          default_service_minutes=default_service_minutes)
+        audit_record(action="ticketing.area.create", obj=area, actor=actor, changes={"letter": letter, "name": name})
+    return area
+
+
+def counter_create(*, unit: Unit, number: int, areas: Iterable[ServiceArea], name: str = "", actor: Any = None) -> Counter:
+    """Create a counter serving `areas` (all of the same reception point)."""
+    areas = list(areas)
+    if unit.kind not in HALL_UNIT_KINDS:
+        raise ValidationFailed(_("Chỉ điểm tiếp nhận hoặc bộ phận một cửa cấp xã mới có quầy."))
+    if not areas:
+        raise ValidationFailed(_("Quầy phải phục vụ ít nhất một khu vực."), details={"field": "areas"})
+    if any(a.unit_id != unit.pk for a in areas):
+        raise ValidationFailed(_("Khu vực phục vụ phải thuộc cùng điểm tiếp nhận với quầy."))
+    with transaction.atomic():
+        if Counter.objects.filter(unit=unit, number=number).exists():
+            raise Conflict(_("Quầy số %(n)s đã có tại điểm này.") % {"n": number})
+        counter = Counter.objects.create(unit=unit, number=number, name=name)
+        counter.areas.set(areas)
+        audit_record(action="ticketing.counter.create", obj=counter, actor=actor,
+                     changes={"number": number, "areas": [a.letter for a in areas]})
+    return counter
+
+
+def counter_take(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Counter:
+    """The officer sits down at `counter` (and leaves any other counter): the tablet now shows them."""
+    user = _user_of(staff)
+    if user is not None and not scope_for(user).allows(counter.unit_id):
+        raise NotFound(_("Không tìm thấy hoặc bạn không có quyền xem."))
+    now = _now(at)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        previous = counter.staff_id
+        for other in Counter.objects.select_for_update().filter(staff=staff).exclude(pk=counter.pk):
+            other.staff = None
+            other.staffed_since = None
+            other.save(update_fields=["staff", "staffed_since"])
+            audit_record(action="ticketing.counter.leave", obj=other, actor=user, at=now)
+        counter.staff = staff
+        counter.staffed_since = now
+        counter.save(update_fields=["staff", "staffed_since"])
+        audit_record(action="ticketing.counter.take", obj=counter, actor=user, at=now,
+                     changes={"staff": staff.code, "previous": previous})
+    return counter
+
+
+def counter_leave(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Counter:
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        if counter.staff_id != staff.pk:
+            raise Conflict(_("Bạn không phải cán bộ đang phục vụ tại quầy này."))
+        counter.staff = None
+        counter.staffed_since = None
+        counter.save(update_fields=["staff", "staffed_since"])
+        audit_record(action="ticketing.counter.leave", obj=counter, actor=_user_of(staff), at=_now(at))
+    return counter
+
+
+# --- tickets -------------------------------------------------------------------------------------
+
+def _next_number(area_id: int, day: dt.date) -> int:
+    """Atomically take the next number of `area` on `day`: one upsert, row-locked until commit.
+
+    INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL ≥ 9.5, SQLite ≥ 3.35) locks the
+    sequence row for the rest of the transaction, so concurrent issues queue on it and the numbers
+    are unique and gap-free (a rolled-back issue rolls its increment back too).
+    """
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    sql = (f'INSERT INTO {table} (area_id, day, "last") VALUES (%s, %s, 1) '
+           f'ON CONFLICT (area_id, day) DO UPDATE SET "last" = {table}."last" + 1 RETURNING "last"')
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [area_id, day.isoformat()])
+        return int(cursor.fetchone()[0])
+
+
+def ticket_code(letter: str, number: int) -> str:
+    return f"{letter}-{number:03d}"
+
+
+def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.datetime | None = None,
+                 device: Device | None = None, actor: Any = None) -> Ticket:
+    """Issue the next ticket of `area` today. Numbers restart daily per area, unique and gap-free
+    under concurrent issue (see `_next_number`). No personal data is taken."""
+    if priority not in Priority.values:
+        raise ValidationFailed(_("Nhóm ưu tiên không hợp lệ."), details={"field": "priority"})
+    if not area.is_active:
+        raise ValidationFailed(_("Khu vực này tạm ngừng lấy số."), details={"field": "area"})
+    if device is not None and device.unit_id != area.unit_id:
+        raise NotFound(_("Không tìm thấy khu vực tại điểm tiếp nhận của thiết bị."))
+    now = _now(at)
+    day = timezone.localdate(now)
+    with transaction.atomic():
+        number = _next_number(area.pk, day)
+        ticket = Ticket.objects.create(
+            unit_id=area.unit_id, issued_area=area, area=area, day=day, number=number,
+            code=ticket_code(area.letter, number), public_token=secrets.token_urlsafe(12),
+            priority=priority, is_priority=priority != Priority.NONE, issued_at=now, queued_at=now,
+        )
+        audit_record(action="ticketing.ticket.issue", obj=ticket, actor=actor, at=now, unit_id=area.unit_id,
+                     changes={"code": ticket.code, "priority": priority, "device": device.prefix if device else None})
+    return ticket
+
+
+def _locked_counter(counter: Counter, staff: Staff) -> Counter:
+    counter = Counter.objects.select_for_update().get(pk=counter.pk)
+    if counter.staff_id != staff.pk:
+        raise Forbidden(_("Hãy nhận quầy trước khi gọi số: quầy này đang không do bạn phục vụ."),
+                        code="not_at_counter")
+    return counter
+
+
+def _current(counter: Counter) -> Ticket | None:
+    return (Ticket.objects.select_for_update().filter(counter=counter, status__in=AT_COUNTER_STATUSES)
+            .order_by("-called_at").first())
+
+
+def _require_current(counter: Counter) -> Ticket:
+    ticket = _current(counter)
+    if ticket is None:
+        raise Conflict(_("Quầy chưa gọi số nào."), code="no_current_ticket")
+    return ticket
+
+
+def ticket_call_next(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket | None:
+    """Call the next waiting ticket of the areas this counter serves: the green channel first, then
+    queue order. Returns None when nobody waits. Two counters never call the same ticket
+    (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        current = _current(counter)
+        if current is not None:
+            raise Conflict(_("Quầy đang có số %(code)s: hãy kết thúc, chuyển hoặc đánh dấu vắng mặt trước.")
+                           % {"code": current.code}, code="counter_busy")
+        area_ids = list(counter.areas.filter(is_active=True).values_list("id", flat=True))
+        ticket = (Ticket.objects.select_for_update(skip_locked=True)
+                  .filter(area_id__in=area_ids, status=TicketStatus.WAITING, day=timezone.localdate(now))
+                  .in_call_order().first())
+        if ticket is None:
+            return None
+        ticket.status = TicketStatus.CALLED
+        ticket.counter = counter
+        ticket.officer = staff
+        ticket.called_at = now
+        ticket.call_count += 1
+        if ticket.first_called_at is None:
+            ticket.first_called_at = now
+            ticket.wait_seconds = max(0, int((now - ticket.issued_at).total_seconds()))
+        ticket.save(update_fields=["status", "counter", "officer", "called_at", "call_count", "first_called_at",
+                                   "wait_seconds"])
+        audit_record(action="ticketing.ticket.call", obj=ticket, actor=_user_of(staff), at=now,
+                     changes={"counter": counter.number, "code": ticket.code})
+    return ticket
+
+
+def ticket_recall(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+    """Call the current ticket again (the board shows it and chimes again)."""
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        ticket = _require_current(counter)
+        if ticket.status != TicketStatus.CALLED:
+            raise Conflict(_("Số %(code)s đang được phục vụ, không cần gọi lại.") % {"code": ticket.code})
+        ticket.called_at = now
+        ticket.call_count += 1
+        ticket.save(update_fields=["called_at", "call_count"])
+        audit_record(action="ticketing.ticket.recall", obj=ticket, actor=_user_of(staff), at=now,
+                     changes={"call_count": ticket.call_count})
+    return ticket
+
+
+def ticket_start(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        ticket = _require_current(counter)
+        if ticket.status != TicketStatus.CALLED:
+            raise Conflict(_("Số %(code)s đã bắt đầu phục vụ.") % {"code": ticket.code})
+        ticket.status = TicketStatus.SERVING
+        ticket.serving_started_at = now
+        ticket.officer = staff
+        ticket.save(update_fields=["status", "serving_started_at", "officer"])
+        audit_record(action="ticketing.ticket.start", obj=ticket, actor=_user_of(staff), at=now)
+    return ticket
+
+
+def ticket_finish(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+    """Finish serving the current ticket; from now the counter tablet may ask for a rating."""
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        ticket = _require_current(counter)
+        started = ticket.serving_started_at or ticket.called_at or now
+        if ticket.serving_started_at is None:
+            ticket.serving_started_at = started
+        ticket.status = TicketStatus.DONE
+        ticket.finished_at = now
+        ticket.officer = staff
+        ticket.service_seconds = max(0, int((now - started).total_seconds()))
+        ticket.save(update_fields=["status", "serving_started_at", "finished_at", "officer", "service_seconds"])
+        audit_record(action="ticketing.ticket.finish", obj=ticket, actor=_user_of(staff), at=now,
+                     changes={"service_seconds": ticket.service_seconds})
+    return ticket
+
+
+def ticket_no_show(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        ticket = _require_current(counter)
+        if ticket.status != TicketStatus.CALLED:
+            raise Conflict(_("Số %(code)s đang được phục vụ, không thể đánh dấu vắng mặt.") % {"code": ticket.code})
+        ticket.status = TicketStatus.NO_SHOW
+        ticket.finished_at = now
+        ticket.save(update_fields=["status", "finished_at"])
+        audit_record(action="ticketing.ticket.no_show", obj=ticket, actor=_user_of(staff), at=now)
+    return ticket
+
+
+def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea, at: dt.datetime | None = None) -> Ticket:
+    """Send the current ticket to another area of the same reception point. It keeps its printed
+    number and its place by time (queued_at), so the citizen does not queue again from the back."""
+    now = _now(at)
+    with transaction.atomic():
+        counter = _locked_counter(counter, staff)
+        ticket = _require_current(counter)
+        if to_area.unit_id != ticket.unit_id or not to_area.is_active:
+            raise ValidationFailed(_("Khu vực chuyển đến phải đang hoạt động tại cùng điểm tiếp nhận."),
+                                   details={"field": "area"})
+        if to_area.pk == ticket.area_id:
+            raise ValidationFailed(_("Số này đã ở khu vực %(area)s.") % {"area": to_area.name}, details={"field": "area"})
+        from_area = ticket.area_id
+        ticket.area = to_area
+        ticket.status = TicketStatus.WAITING
+        ticket.counter = None
+        ticket.officer = None
+        ticket.serving_started_at = None
+        ticket.transfer_count += 1
+        ticket.save(update_fields=["area", "status", "counter", "officer", "serving_started_at", "transfer_count"])
+        audit_record(action="ticketing.ticket.transfer", obj=ticket, actor=_user_of(staff), at=now,
+                     changes={"from_area": from_area, "to_area": to_area.pk, "counter": counter.number})
+    return ticket
+
+
+def ticket_link_dossier(*, ticket: Ticket, dossier: Any, actor: Any = None) -> Ticket:
+    """Tie a ticket to the dossier received or returned while serving it (so a rating of that
+    ticket also counts for the dossier). The dossiers module may call this after intake."""
+    if actor is not None:
+        scope = scope_for(actor)
+        if not (scope.allows(ticket.unit_id) and any(
+                scope.allows(u) for u in (dossier.unit_id, dossier.received_unit_id, dossier.current_unit_id))):
+            raise NotFound(_("Không tìm thấy hoặc bạn không có quyền xem."))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.status == TicketStatus.WAITING:
+            raise Conflict(_("Số %(code)s chưa được gọi.") % {"code": ticket.code})
+        previous = ticket.dossier_id
+        ticket.dossier = dossier
+        ticket.save(update_fields=["dossier"])
+        audit_record(action="ticketing.ticket.link_dossier", obj=ticket, actor=actor,
+                     changes={"dossier": dossier.code, "previous": previous})
+    return ticket
+
+
+# --- devices -------------------------------------------------------------------------------------
+
+def device_pair(*, kind: str, unit: Unit, name: str, counter: Counter | None = None, actor: Any = None) -> tuple[Device, str]:
+    """Pair a kiosk (bound to a reception point) or a rating tablet (bound to one counter).
+    Returns (device, clear token); only the token's SHA-256 is stored, so it is shown once."""
+    if kind not in DeviceKind.values:
+        raise ValidationFailed(_("Loại thiết bị không hợp lệ."), details={"field": "kind"})
+    if actor is not None and not scope_for(actor).manages(unit.pk):
+        raise Forbidden(_("Chỉ lãnh đạo đơn vị hoặc quản trị mới ghép nối thiết bị."))
+    if kind == DeviceKind.TABLET and counter is None:
+        raise ValidationFailed(_("Máy tính bảng đánh giá phải gắn với một quầy."), details={"field": "counter"})
+    if counter is not None and counter.unit_id != unit.pk:
+        raise ValidationFailed(_("Quầy không thuộc điểm tiếp nhận này."), details={"field": "counter"})
+    name = (name or "").strip() or (f"Máy tính bảng {counter.label}" if counter else "Máy lấy số")
+    raw = "kd_" + secrets.token_urlsafe(24)
+    with transaction.atomic():
+        device = Device.objects.create(kind=kind, unit=unit, counter=counter if kind == DeviceKind.TABLET else None,
+                                       name=name[:100], prefix=raw[:10], digest=Device.hash(raw),
+                                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        audit_record(action="ticketing.device.pair", obj=device, actor=actor,
+                     changes={"kind": kind, "counter": counter.number if counter else None, "prefix": device.prefix})
+    return device, raw
+
+
+def device_revoke(*, device: Device, actor: Any = None) -> Device:
+    if actor is not None and not scope_for(actor).manages(device.unit_id):
+        raise Forbidden(_("Chỉ lãnh đạo đơn vị hoặc quản trị mới thu hồi thiết bị."))
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.revoked_at is None:
+            device.revoked_at = timezone.now()
+            device.save(update_fields=["revoked_at"])
+            audit_record(action="ticketing.device.revoke", obj=device, actor=actor)
+    return device
