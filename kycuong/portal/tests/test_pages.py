@@ -55,3 +55,15 @@ def test_demo_builds_hanoi(db):
     assert Unit.objects.filter(kind=UnitKind.WARD).count() == 51
     assert Staff.objects.count() > 1900
     assert Unit.objects.get(code="H26.P04").name == "Phường Hoàn Kiếm"
+
+
+def test_every_demo_login_works(client, db):
+    from kycuong.core.demodata import DEMO_PASSWORD, DemoContext, build_demo
+    from kycuong.org.demo import DEMO_ACCOUNTS
+
+    build_demo(DemoContext(log=lambda s: None), only={"org"})
+    for account in DEMO_ACCOUNTS:
+        client.logout()
+        response = client.post("/dang-nhap/", {"username": account["username"], "password": DEMO_PASSWORD})
+        assert response.status_code == 302, account["username"]
+        assert client.get("/trang-cua-toi/").status_code == 200
