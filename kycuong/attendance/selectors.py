@@ -165,3 +165,147 @@ def pending_absences_for(user: Any) -> QuerySet[Absence]:
 
 def local_time(value: dt.datetime | None) -> str:
     return value.astimezone(TZ).strftime("%H:%M") if value else ""
+
+
+# --- timesheet (bảng chấm công) -------------------------------------------------------------
+
+WEEKDAYS = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+#: Totals columns of the timesheet, in the order officials print them.
+TOTALS = [("cong", "Số công"), ("M", "M"), ("P", "P"), ("Ô", "Ô"), ("TS", "TS"), ("Ro", "Ro"), ("K", "K"),
+          ("CT", "CT"), ("H", "H"), ("V", "V"), ("Q", "Q"), ("L", "L")]
+#: What counts as a day of work ("công"): at the office, on a trip or in training; a half day is 0.5.
+WORK_VALUE = {"+": 1.0, "M": 1.0, "Q": 1.0, "CT": 1.0, "H": 1.0, "½": 0.5}
+LEGEND = [("+", "Có mặt đúng giờ"), ("M", "Đi muộn / về sớm"), ("½", "Làm nửa ngày"), ("Q", "Thiếu lượt chấm (quên chấm)"),
+          ("V", "Vắng không lý do"), ("P", "Nghỉ phép"), ("Ô", "Nghỉ ốm"), ("TS", "Nghỉ thai sản"),
+          ("Ro", "Nghỉ không lương"), ("K", "Nghỉ việc riêng khác"), ("CT", "Công tác, làm việc ngoài cơ quan"),
+          ("H", "Học tập, bồi dưỡng"), ("L", "Nghỉ lễ, Tết")]
+
+
+def month_days(year: int, month: int) -> list[dt.date]:
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return [first + dt.timedelta(days=i) for i in range((nxt - first).days)]
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def timesheet(*, unit: Unit, year: int, month: int) -> dict[str, Any]:
+    """The unit's monthly timesheet: one row per staff member of the unit, one symbol per day,
+    and totals. The screen and the Excel export both render exactly this structure."""
+    days = month_days(year, month)
+    staff = unit_staff(unit)
+    by_staff: dict[int, dict[dt.date, DailyAttendance]] = defaultdict(dict)
+    for row in DailyAttendance.objects.filter(staff__in=staff, day__gte=days[0], day__lte=days[-1]).only(
+            "staff_id", "day", "symbol", "status", "late_minutes", "early_minutes", "clock_suspect"):
+        by_staff[row.staff_id][row.day] = row
+    rows = []
+    for i, person in enumerate(staff, start=1):
+        mine = by_staff.get(person.pk, {})
+        cells = []
+        totals: dict[str, float] = {key: 0 for key, _label in TOTALS}
+        for d in days:
+            r = mine.get(d)
+            symbol = r.symbol if r else ""
+            cells.append({"day": d, "symbol": symbol, "status": r.status if r else "",
+                          "late": r.late_minutes if r else 0, "early": r.early_minutes if r else 0,
+                          "suspect": bool(r and r.clock_suspect)})
+            totals["cong"] += WORK_VALUE.get(symbol, 0)
+            if symbol in totals:
+                totals[symbol] += 1
+        rows.append({"no": i, "staff": person, "cells": cells,
+                     "totals": [_number(totals[key]) for key, _label in TOTALS], "tracked": bool(mine)})
+    return {"unit": unit, "year": year, "month": month, "days": days,
+            "weekdays": [WEEKDAYS[d.weekday()] for d in days], "rows": rows,
+            "headers": [{"date": d, "weekday": WEEKDAYS[d.weekday()], "weekend": d.weekday() >= 5} for d in days],
+            "totals_labels": [label for _key, label in TOTALS], "legend": LEGEND}
+
+
+def timesheet_xlsx(sheet: dict[str, Any]) -> bytes:
+    """The same table as the screen, in the printed layout (title, unit, month, legend)."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+
+    from kycuong.core.exports import xlsx_bytes
+
+    headers = ["STT", "Họ và tên", "Mã cán bộ",
+               *[f"{d.day}\n{w}" for d, w in zip(sheet["days"], sheet["weekdays"], strict=True)], *sheet["totals_labels"]]
+    rows = [[r["no"], r["staff"].full_name, r["staff"].code, *[c["symbol"] for c in r["cells"]], *r["totals"]]
+            for r in sheet["rows"]]
+    widths = [5, 26, 10, *[4] * len(sheet["days"]), *[6] * len(sheet["totals_labels"])]
+    content = xlsx_bytes(title="BẢNG CHẤM CÔNG",
+                         subtitle=f"{sheet['unit'].name} — Tháng {sheet['month']:02d}/{sheet['year']}",
+                         headers=headers, rows=rows, sheet=f"{sheet['month']:02d}-{sheet['year']}", widths=widths)
+    import io
+
+    wb = load_workbook(io.BytesIO(content))
+    ws = wb.active
+    for row in ws.iter_rows(min_row=5, min_col=4, max_col=len(headers)):
+        for cell in row:
+            cell.alignment = Alignment(horizontal="center")
+    ws.append([])
+    ws.append(["Ký hiệu:"])
+    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    for symbol, meaning in sheet["legend"]:
+        ws.append(["", symbol, meaning])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- today -----------------------------------------------------------------------------------
+
+def today_board(*, unit: Unit, now: dt.datetime) -> dict[str, Any]:
+    """Who is in, late, absent, on leave right now, computed live from today's punches."""
+    from kycuong.workdays.services import calendar_for
+
+    from .models import Punch
+    from .rules import ABSENCE_SYMBOLS, compute_day
+
+    local = now.astimezone(TZ)
+    today = local.date()
+    staff = unit_staff(unit)
+    ids = [s.pk for s in staff]
+    cal = calendar_for(unit)
+    sessions = cal.sessions_on(today)
+    from .services import _UnitRules
+
+    grace = _UnitRules([unit.pk]).grace(unit.pk)
+    punches: dict[int, list[dt.datetime]] = defaultdict(list)
+    for staff_id, at in Punch.objects.filter(staff_id__in=ids, day=today, voided_at__isnull=True).values_list(
+            "staff_id", "punched_at").order_by("punched_at"):
+        punches[staff_id].append(at)
+    absences = {a.staff_id: a for a in Absence.objects.filter(staff_id__in=ids, status=AbsenceStatus.APPROVED,
+                                                              start__lte=today, end__gte=today)}
+    now_sec = local.hour * 3600 + local.minute * 60 + local.second
+    groups: dict[str, list[dict[str, Any]]] = {"in": [], "late": [], "absent": [], "away": [], "left": []}
+    for person in staff:
+        times = punches.get(person.pk, [])
+        absence = absences.get(person.pk)
+        first = times[0].astimezone(TZ) if times else None
+        last = times[-1].astimezone(TZ) if times else None
+        item = {"staff": person, "first": first, "last": last if len(times) > 1 else None, "count": len(times)}
+        if absence:
+            item["absence"] = absence
+            item["symbol"] = ABSENCE_SYMBOLS.get(absence.kind, "K")
+            groups["away"].append(item)
+            continue
+        res = compute_day(sessions=sessions, weekday=today.weekday(),
+                          first=first.hour * 3600 + first.minute * 60 + first.second if first else None,
+                          last=last.hour * 3600 + last.minute * 60 + last.second if last else None,
+                          count=len(times), grace_late=grace[0], grace_early=grace[1], now=now_sec)
+        item["late_minutes"] = res.late_minutes
+        if not times:
+            started = bool(sessions) and now_sec > sessions[0][0] + grace[0] * 60
+            if started:
+                groups["absent"].append(item)
+            continue
+        if res.late_minutes:
+            groups["late"].append(item)
+        elif sessions and now_sec >= sessions[-1][1] and len(times) > 1:
+            groups["left"].append(item)
+        else:
+            groups["in"].append(item)
+    return {"unit": unit, "now": local, "working_day": bool(sessions), "groups": groups, "total": len(staff),
+            "present": len(groups["in"]) + len(groups["late"]) + len(groups["left"])}
