@@ -105,6 +105,8 @@ class Dossier(models.Model):
     outcome = models.CharField(_("kết quả đúng hạn"), max_length=10, choices=Outcome.choices, blank=True)
     paused_seconds = models.PositiveIntegerField(_("thời gian tạm dừng (giây làm việc)"), default=0,
                                                  help_text="working seconds spent waiting for supplements")
+    warn_at = models.DateTimeField(null=True, blank=True, help_text="when 80% of the working time is used (notifications)")
+    notified_level = models.PositiveSmallIntegerField(default=0, help_text="0 none, 1 warned at 80%, 2 overdue notified")
     processing_seconds = models.PositiveIntegerField(_("thời gian giải quyết (giây làm việc)"), null=True, blank=True,
                                                      help_text="working seconds from clock start to finish, pauses excluded")
 
@@ -126,6 +128,7 @@ class Dossier(models.Model):
             models.Index(fields=["unit", "status", "due_at"], name="dossier_unit_status_due_idx"),
             models.Index(fields=["accountable", "status", "due_at"], name="dossier_accountable_idx"),
             models.Index(fields=["current_unit", "status"], name="dossier_current_unit_idx"),
+            models.Index(fields=["notified_level", "warn_at"], name="dossier_notify_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(status__in=OPEN_STATUSES) | Q(received_at__isnull=False, due_at__isnull=False),
@@ -214,11 +217,14 @@ class DossierStep(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True, help_text="when 80% of the step's time is used")
+    notified_level = models.PositiveSmallIntegerField(default=0, help_text="0 none, 1 warned, 2 overdue notified")
 
     class Meta:
         ordering = ["dossier", "order"]
         constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossier_step_order_unique")]
-        indexes = [models.Index(fields=["assignee", "status", "due_at"], name="dossier_step_assignee_idx")]
+        indexes = [models.Index(fields=["assignee", "status", "due_at"], name="dossier_step_assignee_idx"),
+                   models.Index(fields=["status", "notified_level", "warn_at"], name="dossier_step_notify_idx")]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.order} {self.name}"

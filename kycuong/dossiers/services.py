@@ -132,6 +132,17 @@ def step_plans(*, procedure: Procedure, steps: Iterable[Any], calendar: WorkCale
     return plans
 
 
+WARN_SHARE = 0.8
+
+
+def warn_at_for(*, calendar: WorkCalendar, due_at: dt.datetime, total_seconds: int) -> dt.datetime:
+    """The moment `WARN_SHARE` (80 %) of `total_seconds` of working time ending at `due_at` is used."""
+    remaining = round(total_seconds * (1 - WARN_SHARE))
+    if remaining <= 0:
+        return due_at
+    return calendar.from_ordinal(max(calendar.ordinal(due_at) - remaining, 0), at_end=True)
+
+
 def processing_seconds_for(*, calendar: WorkCalendar, start: dt.datetime, finished_at: dt.datetime, paused: int) -> int:
     return max(calendar.working_seconds_between(start, finished_at) - paused, 0)
 
@@ -265,6 +276,7 @@ def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff |
     plans = step_plans(procedure=procedure, steps=procedure.steps.all().order_by("order"), calendar=calendar,
                        start=start, due_at=due_at)
     steps = []
+    total = sum(p.allotted_seconds for p in plans)
     for plan in plans:
         step_unit = step_unit_for(unit_kind=plan.unit_kind, unit=dossier.unit, received_unit=dossier.received_unit)
         assignee = None
@@ -276,7 +288,9 @@ def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff |
         steps.append(DossierStep(dossier=dossier, order=plan.order, name=plan.name, role=plan.role, unit=step_unit,
                                  assignee=assignee, allotted_seconds=plan.allotted_seconds, due_at=plan.due_at,
                                  status=StepStatus.ACTIVE if plan.order == 1 else StepStatus.PENDING,
-                                 started_at=at if plan.order == 1 else None))
+                                 started_at=at if plan.order == 1 else None,
+                                 warn_at=warn_at_for(calendar=calendar, due_at=plan.due_at,
+                                                     total_seconds=plan.allotted_seconds)))
     DossierStep.objects.bulk_create(steps)
     if accountable is None:
         # "Một việc – một đầu mối": the officer of the main processing step, else the receiver.
@@ -285,6 +299,7 @@ def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff |
     dossier.received_at = at
     dossier.original_due_at = due_at
     dossier.due_at = due_at
+    dossier.warn_at = warn_at_for(calendar=calendar, due_at=due_at, total_seconds=total)
     dossier.accountable = accountable
     dossier.current_unit = steps[0].unit if steps else dossier.unit
 
@@ -341,7 +356,7 @@ def dossier_receive(
         dossier.due_at = at  # placeholder for the check constraint, set below
         dossier.save()
         _start_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at)
-        dossier.save(update_fields=["received_at", "original_due_at", "due_at", "accountable", "current_unit"])
+        dossier.save(update_fields=["received_at", "original_due_at", "due_at", "warn_at", "accountable", "current_unit"])
         _event(dossier, EventType.RECEIVED, at=at, actor=received_by, to_unit=unit,
                to_staff=dossier.accountable, new_due_at=dossier.due_at)
         _audit("receive", dossier, actor=received_by, at=at, code=dossier.code, procedure=procedure.code,
@@ -406,7 +421,7 @@ def dossier_accept(*, dossier: Dossier, accepted_by: Staff, at: dt.datetime | No
         dossier = _lock(dossier, allowed=[Status.SUBMITTED], expected_version=expected_version)
         _start_processing(dossier, at=at, received_by=accepted_by, accountable=accountable)
         dossier.status = Status.RECEIVED
-        _save(dossier, ["status", "received_at", "original_due_at", "due_at", "accountable", "current_unit"])
+        _save(dossier, ["status", "received_at", "original_due_at", "due_at", "warn_at", "accountable", "current_unit"])
         _event(dossier, EventType.RECEIVED, at=at, actor=accepted_by, to_unit=dossier.unit,
                to_staff=dossier.accountable, new_due_at=dossier.due_at)
         _audit("accept", dossier, actor=accepted_by, at=at, due_at=dossier.due_at)
@@ -545,14 +560,18 @@ def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None, at: dt
         paused = max(calendar.working_seconds_between(dossier.paused_at, at), 0) if dossier.paused_at else 0
         old_due = dossier.due_at
         dossier.due_at = shifted_due(calendar=calendar, due_at=dossier.due_at, paused_seconds=paused)
+        if dossier.warn_at:
+            dossier.warn_at = shifted_due(calendar=calendar, due_at=dossier.warn_at, paused_seconds=paused)
         for step in dossier.steps.select_for_update().filter(status__in=[StepStatus.ACTIVE, StepStatus.PENDING]):
             if step.due_at:
                 step.due_at = shifted_due(calendar=calendar, due_at=step.due_at, paused_seconds=paused)
-                step.save(update_fields=["due_at"])
+                if step.warn_at:
+                    step.warn_at = shifted_due(calendar=calendar, due_at=step.warn_at, paused_seconds=paused)
+                step.save(update_fields=["due_at", "warn_at"])
         dossier.paused_seconds += paused
         dossier.paused_at = None
         dossier.status = Status.IN_PROGRESS
-        _save(dossier, ["status", "paused_at", "paused_seconds", "due_at"])
+        _save(dossier, ["status", "paused_at", "paused_seconds", "due_at", "warn_at"])
         _event(dossier, EventType.SUPPLEMENT_COMPLETED, at=at, actor=actor, reason=note.strip(), new_due_at=dossier.due_at,
                data={"paused_seconds": paused})
         _audit("complete_supplement", dossier, actor=actor, at=at, paused_seconds=paused, due_from=old_due,

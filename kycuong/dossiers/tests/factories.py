@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from kycuong.core.periods import TZ
+from kycuong.core.text import fold
 from kycuong.procedures.models import Procedure, ProcedureStep, Sector
 
 _counter = {"n": 0}
@@ -28,6 +29,7 @@ def procedure_create(*, code: str | None = None, name: str = "Đăng ký khai si
         deciding_unit_kinds=kinds if kinds is not None else ["ward", "commune"],
         processing_value=Decimal(str(value)), processing_unit=unit_of_time, fee=fee, cutoff=cutoff,
         online_level=online_level, documents=["Tờ khai"],
+        search_key=fold(f"{name} {code or ''} Hộ tịch"),
     )
     if units:
         proc.units.set(units)
