@@ -162,6 +162,8 @@ class SourceData:
     counts: dict[int, Mapping[str, int]] = field(default_factory=dict)
     has_data: bool = True
     note: str = ""
+    #: Units the source has no data for (shown as "no data from the source", not as zero).
+    missing_units: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -261,28 +263,29 @@ def source_feedback(ctx: ComputeContext) -> SourceData:
     return SourceData(counts=dict(rollup(leaf, ctx.tree)))
 
 
-ATTENDANCE_KEYS = ("expected", "compliant", "unjustified_absences")
+ATTENDANCE_KEYS = {"expected": "expected_days", "compliant": "compliant_days", "unjustified_absences": "unjustified_absences"}
 
 
 def source_attendance(ctx: ComputeContext) -> SourceData:
-    """Timekeeping per unit subtree from the attendance module (one call per unit, over its subtree)."""
+    """Timekeeping per unit subtree from the attendance module (one call for every unit).
+
+    A unit whose staff are not under automatic timekeeping in the period (has_data False) gets
+    "no data from the source module", not a perfect or a zero score.
+    """
     fn = _optional("kycuong.attendance.selectors", "attendance_unit_summary")
     if fn is None:
         return SourceData(has_data=False, note=str(NOTE_NOT_INSTALLED))
-    subtrees: dict[int, list[int]] = {n.id: [] for n in ctx.tree}
-    for node in ctx.tree:
-        for anc in node.lineage:
-            if anc in subtrees:
-                subtrees[anc].append(node.id)
+    summaries = fn(unit_ids=[n.id for n in ctx.tree], start=ctx.period.start, end=ctx.period.end) or {}
     counts: dict[int, Mapping[str, int]] = {}
-    has_data = False
-    for uid, ids in subtrees.items():
-        summary = fn(unit_ids=ids, start=ctx.period.start_at, end=ctx.as_of) or {}
-        has_data = has_data or bool(summary.get("has_data"))
-        counts[uid] = {k: int(summary.get(k) or 0) for k in ATTENDANCE_KEYS}
-    if not has_data:
+    missing: set[int] = set()
+    for node in ctx.tree:
+        summary = summaries.get(node.id) or {}
+        if not summary.get("has_data"):
+            missing.add(node.id)
+        counts[node.id] = {ours: int(summary.get(theirs) or 0) for ours, theirs in ATTENDANCE_KEYS.items()}
+    if len(missing) == len(ctx.tree):
         return SourceData(has_data=False, note=str(NOTE_NO_DATA))
-    return SourceData(counts=counts)
+    return SourceData(counts=counts, missing_units=missing, note=str(NOTE_NO_DATA))
 
 
 def source_not_installed(ctx: ComputeContext) -> SourceData:

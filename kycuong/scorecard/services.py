@@ -99,7 +99,7 @@ def _result(ind: Indicator, unit_id: int, period: Period, sources: dict[str, Sou
         return Result(**base, applicable=False, source_has_data=False,
                       note=_("Công thức “%(f)s” chưa được hỗ trợ") % {"f": ind.formula})
     data = sources[measure.source]
-    if not data.has_data:
+    if not data.has_data or unit_id in data.missing_units:
         return Result(**base, applicable=False, source_has_data=False, note=data.note)
     counts = data.counts.get(unit_id, {})
     numerator, denominator = measure.numerator(counts), measure.denominator(counts)
