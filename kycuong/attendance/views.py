@@ -101,7 +101,14 @@ def _units_choice(user: Any) -> list[Unit]:
 @login_required
 def today_page(request: HttpRequest) -> HttpResponse:
     unit = _unit_for(request)
-    board = selectors.today_board(unit=unit, now=timezone.now())
+    now = timezone.now()
+    try:  # ?ngay=YYYY-MM-DD: the board of an earlier day as it stood at the end of that day
+        day = dt.date.fromisoformat(request.GET.get("ngay", ""))
+        if day < timezone.localdate():
+            now = dt.datetime.combine(day, dt.time(23, 59), tzinfo=TZ)
+    except ValueError:
+        pass
+    board = selectors.today_board(unit=unit, now=now)
     template = "attendance/_today_board.html" if request.headers.get("HX-Request") else "attendance/today.html"
     return render(request, template, {"board": board, "unit": unit, "units": _units_choice(request.user)})
 
