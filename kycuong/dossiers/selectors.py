@@ -66,7 +66,7 @@ def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
     return qs.filter(Q(unit_id__in=ids) | Q(received_unit_id__in=ids) | Q(current_unit_id__in=ids))
 
 
-def dossier_for_user(*, user: Any, code: str, for_update: bool = False) -> Dossier:
+def dossier_for_user(*, user: Any, code: str) -> Dossier:
     dossier = (dossiers_visible_to(user).select_related("procedure", "procedure__sector", "unit", "received_unit",
                                                        "current_unit", "accountable")
                .filter(code=code).first())
@@ -168,12 +168,14 @@ def dossiers_mine(*, user: Any, filters: DossierFilters | None = None, at: dt.da
     return _list_related(qs).order_by("urgency", "due_at", "id")
 
 
-def dossiers_of_units(*, user: Any, filters: DossierFilters | None = None, at: dt.datetime | None = None) -> QuerySet[Dossier]:
-    """The unit head's view: every dossier of the units they may see, most urgent first."""
+def dossiers_of_units(*, user: Any, filters: DossierFilters | None = None, at: dt.datetime | None = None,
+                      default_open: bool = True) -> QuerySet[Dossier]:
+    """The unit head's view: every dossier of the units they may see, most urgent first
+    (without a status filter: those still needing work, unless `default_open` is False)."""
     at = at or timezone.now()
     filters = filters or DossierFilters()
     qs = dossiers_visible_to(user)
-    if not filters.status:
+    if not filters.status and default_open:
         qs = qs.filter(status__in=[*OPEN_STATUSES, Status.SUBMITTED, Status.RESULT_READY])
     qs = _apply_filters(with_urgency(qs, at=at), filters, at=at)
     return _list_related(qs).order_by("urgency", "due_at", "id")
