@@ -11,13 +11,13 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound, ValidationFailed
 from kycuong.core.scoping import ensure_unit_visible
-from kycuong.org.selectors import staff_for_user
 from kycuong.org.models import Staff
+from kycuong.org.selectors import staff_for_user
 
 from . import selectors, services
 from .auth import device_auth
@@ -227,14 +227,14 @@ def kiosk_areas(request: HttpRequest) -> list[AreaOut]:
 
 @router.post("/kiosk/tickets", response={201: TicketOut, **ERRORS}, auth=device_auth(DeviceKind.KIOSK),
              operation_id="ticketing_kiosk_issue")
-def kiosk_issue(request: HttpRequest, payload: TicketIssueIn) -> tuple[int, TicketOut]:
+def kiosk_issue(request: HttpRequest, payload: TicketIssueIn) -> Status:
     """Issue the next number of an area of the kiosk's own reception point (no personal data)."""
     device: Device = request.device  # type: ignore[attr-defined]
     area = ServiceArea.objects.filter(pk=payload.area_id, unit_id=device.unit_id).first()
     if area is None:
         raise NotFound(_("Không tìm thấy khu vực tại điểm tiếp nhận của thiết bị."))
     ticket = services.ticket_issue(area=area, priority=payload.priority, device=device)
-    return 201, ticket_out(ticket)
+    return Status(201, ticket_out(ticket))
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ def devices_list(request: HttpRequest, unit: str | None = None) -> list[dict[str
 
 
 @router.post("/devices", response={201: DevicePairedOut, **ERRORS}, operation_id="ticketing_devices_pair")
-def devices_pair(request: HttpRequest, payload: DevicePairIn) -> tuple[int, dict[str, Any]]:
+def devices_pair(request: HttpRequest, payload: DevicePairIn) -> Status:
     """Pair a kiosk or a counter tablet. The token is returned once (only its hash is kept)."""
     unit = selectors.hall_unit_by_code(payload.unit)
     ensure_unit_visible(request.user, unit.pk)
@@ -361,7 +361,7 @@ def devices_pair(request: HttpRequest, payload: DevicePairIn) -> tuple[int, dict
             raise NotFound(_("Không tìm thấy quầy số %(n)s.") % {"n": payload.counter_number})
     device, raw = services.device_pair(kind=payload.kind, unit=unit, counter=counter, name=payload.name,
                                        actor=request.user)
-    return 201, {**device_out(device), "token": raw, "pairing_url": pairing_url(raw)}
+    return Status(201, {**device_out(device), "token": raw, "pairing_url": pairing_url(raw)})
 
 
 @router.post("/devices/{device_id}/revoke", response={200: DeviceOut, **ERRORS}, operation_id="ticketing_devices_revoke")

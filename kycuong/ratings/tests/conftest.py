@@ -6,7 +6,6 @@ import pytest
 
 from kycuong.org.models import Role
 from kycuong.org.tests.factories import staff_with_role
-
 from kycuong.ticketing.tests.factories import Hall, build_hall
 
 
