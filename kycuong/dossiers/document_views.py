@@ -13,23 +13,22 @@ from django.shortcuts import render
 
 from kycuong.core.audit import personal_data_access_record
 from kycuong.core.errors import NotFound
-from kycuong.core.scoping import scope_for
 
 from . import documents
 from .models import Attachment, Dossier
 
 
 def dossier_for_staff(user: object, code: str) -> Dossier:
-    """The dossier `code` if `user` may see it, else Http404 (no enumeration)."""
-    dossier = (Dossier.objects.select_related("procedure", "unit__parent", "received_unit__parent", "current_unit__parent",
-                                              "accountable")
-               .filter(code=code).first())
-    if dossier is None:
-        raise Http404
-    scope = scope_for(user)
-    if not any(scope.allows(uid) for uid in (dossier.unit_id, dossier.received_unit_id, dossier.current_unit_id)):
-        raise Http404
-    return dossier
+    """The dossier `code` if `user` may see it (the dossiers selector), else Http404 (no enumeration)."""
+    from .selectors import dossier_for_user
+
+    try:
+        dossier = dossier_for_user(user=user, code=code)
+    except NotFound as exc:
+        raise Http404 from exc
+    # Forms name the issuing body's parent ("UBND THÀNH PHỐ HÀ NỘI").
+    return Dossier.objects.select_related(
+        "procedure", "unit__parent", "received_unit__parent", "current_unit__parent", "accountable").get(pk=dossier.pk)
 
 
 @login_required

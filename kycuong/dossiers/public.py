@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.errors import DomainError, NotFound
+from kycuong.core.periods import TZ
 from kycuong.core.text import mask_name
 
 from .models import Dossier, DossierEvent, EventType, Status
@@ -146,11 +147,14 @@ def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.dateti
         step = ev.step.name if ev.step else ""
         if ev.type == EventType.APOLOGIZED:
             apology_reason = ev.reason
-        timeline.append(PublicEvent(type=ev.type, label=str(labels.get(ev.type, ev.type)), at=ev.at, unit=unit,
+        timeline.append(PublicEvent(type=ev.type, label=str(labels.get(ev.type, ev.type)), at=ev.at.astimezone(TZ), unit=unit,
                                     step=step, reason=ev.reason if ev.type in REASON_EVENTS else "",
-                                    new_due_at=ev.new_due_at if ev.type in (EventType.APOLOGIZED,
+                                    new_due_at=ev.new_due_at.astimezone(TZ) if ev.new_due_at and ev.type in (EventType.APOLOGIZED,
                                                                             EventType.SUPPLEMENT_COMPLETED) else None))
     from django.utils import timezone
+
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return value.astimezone(TZ) if value else None
 
     now = at or timezone.now()
     open_ = dossier.status in (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
@@ -161,9 +165,9 @@ def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.dateti
         unit=dossier.unit.name, received_unit=dossier.received_unit.name, current_unit=dossier.current_unit.name,
         applicant=mask_name(dossier.applicant_name), status=dossier.status,
         status_label=str(dossier.get_status_display()), channel=str(dossier.get_channel_display()),
-        submitted_at=dossier.submitted_at, received_at=dossier.received_at, due_at=dossier.due_at,
-        apology_due_at=dossier.apology_due_at, apology_reason=apology_reason, finished_at=dossier.finished_at,
-        returned_at=dossier.returned_at, is_late=late, fee_amount=dossier.fee_amount,
+        submitted_at=local(dossier.submitted_at), received_at=local(dossier.received_at), due_at=local(dossier.due_at),
+        apology_due_at=local(dossier.apology_due_at), apology_reason=apology_reason,
+        finished_at=local(dossier.finished_at), returned_at=local(dossier.returned_at), is_late=late, fee_amount=dossier.fee_amount,
         fee_payment=str(dossier.get_fee_payment_display()), timeline=timeline,
     )
 

@@ -73,6 +73,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field; content and size are checked by kycuong.dossiers.online."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d] or None
+        return super().clean(data, initial)
+
+
 class ApplicantForm(forms.Form):
     """Applicant data, the deciding unit, fee payment, the procedure's own fields and files."""
 
@@ -88,7 +97,7 @@ class ApplicantForm(forms.Form):
     fee_payment = forms.ChoiceField(label=gettext_lazy("Cách nộp phí, lệ phí"), widget=forms.RadioSelect,
                                     choices=[(FeePayment.ONLINE, gettext_lazy("Nộp trực tuyến")),
                                              (FeePayment.COUNTER, gettext_lazy("Nộp tại quầy khi nhận kết quả"))])
-    files = forms.FileField(label=gettext_lazy("Thành phần hồ sơ (tệp đính kèm)"), required=False,
+    files = MultipleFileField(label=gettext_lazy("Thành phần hồ sơ (tệp đính kèm)"), required=False,
                             widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
                             help_text=gettext_lazy("PDF, JPG hoặc PNG, mỗi tệp tối đa 10 MB, tối đa 10 tệp"))
 
