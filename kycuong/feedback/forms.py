@@ -17,6 +17,16 @@ class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the content checks happen in the service (photos.py)."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
 class IntakeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Bạn muốn gửi"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.FEEDBACK)
     category = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Category.objects.none(), empty_label=_("— Chọn lĩnh vực —"))
@@ -30,7 +40,7 @@ class IntakeForm(forms.Form):
                               help_text=_("Số nhà, tên đường, ngõ, địa danh gần đó"))
     lat = forms.DecimalField(label=_("Vĩ độ"), required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90)
     long = forms.DecimalField(label=_("Kinh độ"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180)
-    photos = forms.FileField(label=_("Ảnh chụp (không bắt buộc)"), required=False,
+    photos = MultipleFileField(label=_("Ảnh chụp (không bắt buộc)"), required=False,
                              widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
                              help_text=_("Tối đa %(n)d ảnh JPEG, PNG hoặc WEBP, mỗi ảnh không quá 5 MB.") % {"n": MAX_PHOTOS})
     is_anonymous = forms.BooleanField(label=_("Gửi ẩn danh (không để lại thông tin liên hệ)"), required=False)

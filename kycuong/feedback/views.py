@@ -118,6 +118,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "feedback/lookup.html", {"form": LookupForm(initial={"code": code}),
                                                         "not_found": True}, status=404)
     rate_form, reopen_form, info_form = RateForm(), ReasonForm(), SupplyInfoForm()
+    action_error = ""
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -137,8 +138,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
                     services.feedback_supply_info(item=item, text=info_form.cleaned_data["text"])
                     return redirect(request.path + f"?k={secret}")
         except DomainError as exc:
-            target = {"rate": rate_form, "reopen": reopen_form, "info": info_form}.get(action or "", rate_form)
-            target.add_error(None, str(exc.message))
+            action_error = str(exc.message)
         item.refresh_from_db()
     events = selectors.public_events(item)
     pol = selectors.policy()
@@ -148,8 +148,8 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "feedback/track.html", {
         "item": item, "secret": secret, "events": events, "rate_form": rate_form, "reopen_form": reopen_form,
         "info_form": info_form, "can_reopen": can_reopen, "reopen_days": pol.reopen_window_days,
-        "info_request": info_request, "Satisfaction": Satisfaction, "Status": Status,
-    })
+        "info_request": info_request, "Satisfaction": Satisfaction, "Status": Status, "action_error": action_error,
+    }, status=422 if action_error else 200)
 
 
 def knowledge_base(request: HttpRequest) -> HttpResponse:
@@ -173,6 +173,13 @@ def knowledge_base_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- staff --------------------------------------------------------------------------------------
+def _item(request: HttpRequest, code: str) -> Any:
+    try:
+        return selectors.item_for_staff(user=request.user, code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -217,7 +224,7 @@ def _detail_context(request: HttpRequest, item: Any, *, reveal: bool = False) ->
 
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    item = selectors.item_for_staff(user=request.user, code=code)
+    item = _item(request, code)
     return render(request, "feedback/detail.html", _detail_context(request, item))
 
 
@@ -225,7 +232,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def reveal_contact(request: HttpRequest, code: str) -> HttpResponse:
     """Show the reporter's contact in clear; each showing is logged (Decree 356/2025)."""
-    item = selectors.item_for_staff(user=request.user, code=code)
+    item = _item(request, code)
     personal_data_access_record(obj=item, fields=["reporter_name", "reporter_phone", "reporter_email"],
                                 actor=request.user, purpose="feedback.contact")
     return render(request, "feedback/detail.html", _detail_context(request, item, reveal=True))
@@ -235,7 +242,7 @@ def reveal_contact(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, code: str) -> HttpResponse:
     """One endpoint for the item page's buttons; each calls one service."""
-    item = selectors.item_for_staff(user=request.user, code=code)
+    item = _item(request, code)
     action = request.POST.get("action", "")
     post = request.POST
     user = request.user
