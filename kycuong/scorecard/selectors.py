@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,10 +278,11 @@ def _containing(period: Period, kind: str) -> Period:
 
 
 def dossier_url(code: str) -> str:
-    """The dossier's control sheet (form 05) if the dossiers module offers it, else its detail page."""
-    for name in ("dossiers:control_sheet", "dossiers:detail"):
+    """The dossier's control sheet (form 05, phiếu kiểm soát quá trình giải quyết) when the dossiers
+    module offers it, else its detail page; the target page checks the viewer's scope again."""
+    for name, kwargs in (("dossier_documents:form", {"code": code, "form": "05"}), ("dossiers:detail", {"code": code})):
         try:
-            return reverse(name, args=[code])
+            return reverse(name, kwargs=kwargs)
         except NoReverseMatch:
             continue
     return ""
@@ -304,8 +306,17 @@ class Why:
 LATE_LIMIT = 200
 
 
+def _visible_dossiers(user: Any) -> Any:
+    """Dossiers the viewer may open (the dossiers module's rule when installed), with finish moments."""
+    try:
+        from kycuong.dossiers.selectors import dossiers_visible_to
+    except ImportError:  # pragma: no cover - the dossiers module ships its selectors
+        return dossier_queryset().visible_to(user)
+    return dossiers_visible_to(user).annotate(finish_moment=Coalesce("finished_at", "returned_at"))
+
+
 def _lost_queryset(user: Any, unit_ids: list[int], q: Q) -> Any:
-    return dossier_queryset().visible_to(user).filter(unit_id__in=unit_ids).filter(q)
+    return _visible_dossiers(user).filter(unit_id__in=unit_ids).filter(q)
 
 
 def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Period, user: Any,
@@ -376,7 +387,7 @@ def _lost_counts(set_code: str, user: Any, unit_ids: list[int], pops_a: Populati
                  ) -> dict[str, dict[str, Any]]:
     """For each dossier indicator: how many dossiers (visible to the viewer) lost points in A and in B."""
     out: dict[str, dict[str, Any]] = {}
-    base = dossier_queryset().visible_to(user).filter(unit_id__in=unit_ids).order_by()
+    base = _visible_dossiers(user).filter(unit_id__in=unit_ids).order_by()
     aggregates: dict[str, Any] = {}
     codes = []
     for ind in Indicator.objects.filter(indicator_set__code=set_code).order_by("order"):

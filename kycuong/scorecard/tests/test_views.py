@@ -86,6 +86,8 @@ def test_why_lists_late_dossiers_procedures_and_officers(computed, client):
     assert ctx.lost_by_indicator["transparency.sync"]["b"] == 2
     assert [g["code"] for g in ctx.catalog_gaps] == ["T.002"]
     assert "H26.P04-261020-0001" in html
+    # each late dossier links to its control sheet (form 05)
+    assert {d["url"] for d in ctx.late_dossiers} == {f"/ho-so/{code}/bieu-mau/05/" for code in late}
 
 
 def test_why_evidence_respects_scope(computed, client):
@@ -134,3 +136,15 @@ def test_dashboard_card_for_the_users_unit(computed, client):
     client.force_login(computed.user("officer_a"))
     html = client.get("/trang-cua-toi/").content.decode()
     assert "Chỉ số phục vụ tháng" in html
+
+
+def test_demo_computes_history(dataset):
+    from kycuong.core.demodata import DemoContext
+    from kycuong.scorecard import demo
+    from kycuong.scorecard.models import Result
+
+    summary = demo.build(DemoContext(log=lambda s: None))
+    assert "2 bộ chỉ số" in summary and "40 lượt tính" in summary
+    assert Result.objects.filter(period="2026-10", indicator_set__code="dvc766", unit__code="H26.P04",
+                                 indicator__code="progress.on_time").get().numerator == 5
+    assert Result.objects.filter(period="2026-W47").exists()
