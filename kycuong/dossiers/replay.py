@@ -1,0 +1,381 @@
+"""Bulk replay of dossier histories: the same rules as services.py, without per-row queries.
+
+Imports (`interchange.py`) and the demo generator (`demo.py`) describe each dossier as a list of
+events; `Replayer.build` applies them in order with the pure helpers of services.py (due dates
+from the deciding unit's calendar with the cut-off, step plans, supplement shifts, outcome) and
+returns unsaved rows that `save_built` writes with bulk_create. tests/test_interchange.py checks
+that a history replayed here and through the services gives the same dossier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kycuong.org.models import Membership, Role, Staff, Unit
+from kycuong.procedures.models import Procedure, ProcedureStep
+from kycuong.workdays.services import calendar_for
+
+from .models import (
+    Dossier,
+    DossierEvent,
+    DossierSequence,
+    DossierStep,
+    EventType,
+    Status,
+    StepStatus,
+)
+from .services import (
+    clock_start,
+    outcome_for,
+    procedure_cutoff,
+    processing_seconds_for,
+    secret_new,
+    shifted_due,
+    step_plans,
+    warn_at_for,
+)
+
+CODE_RE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
+OPEN = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
+
+
+class ReplayError(ValueError):
+    def __init__(self, message: str, *, index: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+@dataclass
+class Ev:
+    type: str
+    at: dt.datetime
+    by: Staff | None = None
+    to_unit: Unit | None = None
+    to_staff: Staff | None = None
+    new_due_at: dt.datetime | None = None
+    reason: str = ""
+
+
+@dataclass
+class Built:
+    dossier: Dossier
+    steps: list[DossierStep] = field(default_factory=list)
+    events: list[tuple[DossierEvent, int | None]] = field(default_factory=list)  # (event, step order)
+
+
+class Replayer:
+    """Caches calendars, procedure steps, step units and staff so each dossier costs no query."""
+
+    def __init__(self) -> None:
+        self._calendars: dict[int, Any] = {}
+        self._steps: dict[int, list[ProcedureStep]] = {}
+        self._children: dict[tuple[int, str], Unit] = {}
+        self._staff: dict[tuple[int, str], list[Staff]] | None = None
+        self._rr: dict[tuple[int, str], int] = defaultdict(int)
+        self._units: dict[int, Unit] | None = None
+
+    def calendar(self, unit: Unit) -> Any:
+        cal = self._calendars.get(unit.pk)
+        if cal is None:
+            cal = self._calendars[unit.pk] = calendar_for(unit)
+        return cal
+
+    def procedure_steps(self, procedure: Procedure) -> list[ProcedureStep]:
+        steps = self._steps.get(procedure.pk)
+        if steps is None:
+            steps = self._steps[procedure.pk] = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
+        return steps
+
+    def preload_steps(self, procedures: Iterable[Procedure]) -> None:
+        ids = [p.pk for p in procedures if p.pk not in self._steps]
+        grouped: dict[int, list[ProcedureStep]] = defaultdict(list)
+        for s in ProcedureStep.objects.filter(procedure_id__in=ids).order_by("procedure_id", "order"):
+            grouped[s.procedure_id].append(s)
+        for pid in ids:
+            self._steps[pid] = grouped.get(pid, [])
+
+    def _unit_index(self) -> dict[int, Unit]:
+        if self._units is None:
+            self._units = {u.pk: u for u in Unit.objects.all()}
+        return self._units
+
+    def step_unit(self, kind: str, unit: Unit, received_unit: Unit) -> Unit:
+        if not kind or kind == unit.kind:
+            return unit
+        if kind == received_unit.kind:
+            return received_unit
+        key = (unit.pk, kind)
+        if key not in self._children:
+            found = sorted((u for u in self._unit_index().values() if u.path.startswith(unit.path) and u.kind == kind),
+                           key=lambda u: (u.depth, u.pk))
+            self._children[key] = found[0] if found else unit
+        return self._children[key]
+
+    def _staff_index(self) -> dict[tuple[int, str], list[Staff]]:
+        if self._staff is None:
+            self._staff = defaultdict(list)
+            self._members: set[tuple[int, int]] = set()
+            for m in Membership.objects.filter(staff__is_active=True).select_related("staff").order_by("staff_id"):
+                self._staff[(m.unit_id, m.role)].append(m.staff)
+                self._members.add((m.staff_id, m.unit_id))
+        return self._staff
+
+    def is_member(self, staff: Staff, unit: Unit) -> bool:
+        self._staff_index()
+        return (staff.pk, unit.pk) in self._members
+
+    def assignee(self, unit: Unit, role: str) -> Staff | None:
+        index = self._staff_index()
+        roles = [role or Role.OFFICER]
+        if role == Role.HEAD:
+            roles = [Role.HEAD, Role.DEPUTY]
+        pool = [s for r in roles for s in index.get((unit.pk, r), [])]
+        if not pool:
+            return None
+        key = (unit.pk, role)
+        self._rr[key] += 1
+        return pool[(self._rr[key] - 1) % len(pool)]
+
+    # --- one dossier ---------------------------------------------------------------------
+    def build(self, *, code: str, procedure: Procedure, unit: Unit, received_unit: Unit, channel: str,
+              fee_payment: str, applicant: dict[str, str], events: list[Ev], due_at: dt.datetime | None = None,
+              digitized_input: bool = False, digitized_result: bool = False, synced: bool = False,
+              rating: str = "", complained: bool = False, secret: str | None = None,
+              form_data: dict[str, Any] | None = None) -> Built:
+        d = Dossier(code=code, procedure=procedure, unit=unit, received_unit=received_unit, current_unit=received_unit,
+                    channel=channel, applicant_name=applicant.get("name", ""),
+                    applicant_id_number=applicant.get("id_number", "") or "", applicant_phone=applicant.get("phone", "") or "",
+                    applicant_email=applicant.get("email", "") or "", applicant_address=applicant.get("address", "") or "",
+                    form_data=form_data or {}, secret=secret or secret_new(), fee_amount=procedure.fee,
+                    fee_payment=fee_payment, digitized_input=digitized_input, digitized_result=digitized_result,
+                    synced=synced, latest_rating=rating or "", complained=complained, status="")
+        built = Built(d)
+        cal = self.calendar(unit)
+        steps: list[DossierStep] = []
+        previous_at: dt.datetime | None = None
+        for i, ev in enumerate(events):
+            if previous_at is not None and ev.at < previous_at:
+                raise ReplayError(_("Sự kiện phải theo thứ tự thời gian."), index=i)
+            previous_at = ev.at
+            self._apply(d, built, steps, ev, i, cal, due_at)
+        if not d.status:
+            raise ReplayError(_("Hồ sơ phải có sự kiện tiếp nhận, nộp trực tuyến hoặc từ chối."))
+        d.version = len(events)
+        built.steps = steps
+        return built
+
+    def _bad(self, d: Dossier, ev: Ev, i: int) -> ReplayError:
+        return ReplayError(_("Sự kiện “%(type)s” không hợp lệ khi hồ sơ đang ở trạng thái “%(status)s”.")
+                           % {"type": ev.type, "status": d.status or "—"}, index=i)
+
+    def _event(self, built: Built, ev: Ev, step_order: int | None = None, **kw: Any) -> None:
+        built.events.append((DossierEvent(type=ev.type, at=ev.at, actor=ev.by, reason=ev.reason, **kw), step_order))
+
+    def _apply(self, d: Dossier, built: Built, steps: list[DossierStep], ev: Ev, i: int, cal: Any,
+               due_at: dt.datetime | None) -> None:
+        t = ev.type
+        if t == EventType.SUBMITTED:
+            if d.status:
+                raise self._bad(d, ev, i)
+            d.status, d.submitted_at = Status.SUBMITTED, ev.at
+            self._event(built, ev, to_unit=d.unit)
+        elif t == EventType.RECEIVED:
+            if d.status not in ("", Status.SUBMITTED):
+                raise self._bad(d, ev, i)
+            self._receive(d, steps, ev, cal, due_at)
+            self._event(built, ev, to_unit=d.unit, to_staff=d.accountable, new_due_at=d.due_at)
+        elif t == EventType.REFUSED:
+            if d.status not in ("", Status.SUBMITTED):
+                raise self._bad(d, ev, i)
+            d.status, d.closed_at = Status.REFUSED, ev.at
+            d.submitted_at = d.submitted_at or ev.at
+            self._event(built, ev)
+        elif t == EventType.HANDED_OVER:
+            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
+                raise self._bad(d, ev, i)
+            active = next((s for s in steps if s.status == StepStatus.ACTIVE), None)
+            nxt = next((s for s in steps if active and s.order > active.order and s.status == StepStatus.PENDING), None)
+            if active is None or nxt is None:
+                raise ReplayError(_("Không còn bước tiếp theo để chuyển."), index=i)
+            active.status, active.finished_at = StepStatus.DONE, ev.at
+            active.outcome = outcome_for(finished_at=ev.at, due_at=active.due_at) if active.due_at else ""
+            nxt.status, nxt.started_at = StepStatus.ACTIVE, ev.at
+            if ev.to_staff is not None:
+                nxt.assignee = ev.to_staff
+            d.status, d.current_unit = Status.IN_PROGRESS, nxt.unit
+            self._event(built, ev, active.order, from_unit=active.unit, to_unit=nxt.unit, from_staff=active.assignee,
+                        to_staff=nxt.assignee, data={"outcome": active.outcome, "from_step": active.order,
+                                                     "to_step": nxt.order})
+        elif t == EventType.TRANSFERRED:
+            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS) or ev.to_unit is None:
+                raise self._bad(d, ev, i)
+            from_unit = d.current_unit
+            active = next((s for s in steps if s.status == StepStatus.ACTIVE), None)
+            if active is not None:
+                active.unit = ev.to_unit
+                active.assignee = ev.to_staff or self.assignee(ev.to_unit, active.role or Role.OFFICER)
+            d.current_unit, d.status = ev.to_unit, Status.IN_PROGRESS
+            self._event(built, ev, active.order if active else None, from_unit=from_unit, to_unit=ev.to_unit,
+                        to_staff=active.assignee if active else ev.to_staff)
+        elif t == EventType.SUPPLEMENT_REQUESTED:
+            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
+                raise self._bad(d, ev, i)
+            d.status, d.paused_at = Status.WAITING_SUPPLEMENT, ev.at
+            d.supplement_count += 1
+            self._event(built, ev, data={"supplement_count": d.supplement_count})
+        elif t == EventType.SUPPLEMENT_COMPLETED:
+            if d.status != Status.WAITING_SUPPLEMENT:
+                raise self._bad(d, ev, i)
+            paused = max(cal.working_seconds_between(d.paused_at, ev.at), 0)
+            d.due_at = shifted_due(calendar=cal, due_at=d.due_at, paused_seconds=paused)
+            if d.warn_at:
+                d.warn_at = shifted_due(calendar=cal, due_at=d.warn_at, paused_seconds=paused)
+            for s in steps:
+                if s.status in (StepStatus.ACTIVE, StepStatus.PENDING) and s.due_at:
+                    s.due_at = shifted_due(calendar=cal, due_at=s.due_at, paused_seconds=paused)
+                    if s.warn_at:
+                        s.warn_at = shifted_due(calendar=cal, due_at=s.warn_at, paused_seconds=paused)
+            d.paused_seconds += paused
+            d.paused_at, d.status = None, Status.IN_PROGRESS
+            self._event(built, ev, new_due_at=d.due_at, data={"paused_seconds": paused})
+        elif t == EventType.APOLOGIZED:
+            if d.status not in OPEN or ev.new_due_at is None:
+                raise self._bad(d, ev, i)
+            if ev.new_due_at <= max(ev.at, d.due_at):
+                raise ReplayError(_("Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm xin lỗi."), index=i)
+            d.apology_due_at = ev.new_due_at
+            self._event(built, ev, new_due_at=ev.new_due_at)
+        elif t == EventType.FINISHED:
+            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
+                raise self._bad(d, ev, i)
+            self._finish(d, steps, ev, cal)
+            self._event(built, ev, data={"outcome": d.outcome})
+        elif t == EventType.RETURNED:
+            if d.status in (Status.RECEIVED, Status.IN_PROGRESS):
+                # interchange.md: without a `finished` event the finish moment is the return.
+                self._finish(d, steps, ev, cal)
+            elif d.status != Status.RESULT_READY:
+                raise self._bad(d, ev, i)
+            d.status, d.returned_at = Status.RETURNED, ev.at
+            self._event(built, ev)
+        elif t in (EventType.WITHDRAWN, EventType.STOPPED):
+            allowed = (Status.SUBMITTED, *OPEN) if t == EventType.WITHDRAWN else OPEN
+            if d.status not in allowed:
+                raise self._bad(d, ev, i)
+            for s in steps:
+                if s.status in (StepStatus.ACTIVE, StepStatus.PENDING):
+                    s.status = StepStatus.SKIPPED
+            if d.paused_at is not None:
+                d.paused_seconds += max(cal.working_seconds_between(d.paused_at, ev.at), 0)
+                d.paused_at = None
+            d.status = Status.WITHDRAWN if t == EventType.WITHDRAWN else Status.STOPPED
+            d.closed_at = ev.at
+            self._event(built, ev)
+        else:
+            raise ReplayError(_("Loại sự kiện không hợp lệ: %(type)s") % {"type": t}, index=i)
+
+    def _receive(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, due_at: dt.datetime | None) -> None:
+        procedure = d.procedure
+        if due_at is None:
+            due_at = cal.due_at(ev.at, value=float(procedure.processing_value), unit=procedure.processing_unit,
+                                cutoff=procedure_cutoff(procedure))
+        start = clock_start(procedure=procedure, calendar=cal, at=ev.at)
+        plans = step_plans(procedure=procedure, steps=self.procedure_steps(procedure), calendar=cal, start=start,
+                           due_at=due_at)
+        total = sum(p.allotted_seconds for p in plans)
+        for plan in plans:
+            unit = self.step_unit(plan.unit_kind, d.unit, d.received_unit)
+            assignee = None
+            if plan.order == 1 and ev.by is not None and (plan.role in ("", Role.ONE_STOP_OFFICER)
+                                                          or self.is_member(ev.by, unit)):
+                assignee = ev.by
+            if assignee is None:
+                assignee = self.assignee(unit, plan.role)
+            steps.append(DossierStep(order=plan.order, name=plan.name, role=plan.role, unit=unit, assignee=assignee,
+                                     allotted_seconds=plan.allotted_seconds, due_at=plan.due_at,
+                                     status=StepStatus.ACTIVE if plan.order == 1 else StepStatus.PENDING,
+                                     started_at=ev.at if plan.order == 1 else None,
+                                     warn_at=warn_at_for(calendar=cal, due_at=plan.due_at,
+                                                         total_seconds=plan.allotted_seconds)))
+        main = next((s for s in steps if s.role == Role.OFFICER and s.assignee is not None), None)
+        d.accountable = main.assignee if main else (ev.by or next((s.assignee for s in steps if s.assignee), None))
+        d.received_at = ev.at
+        d.submitted_at = d.submitted_at or ev.at
+        d.original_due_at = d.due_at = due_at
+        d.warn_at = warn_at_for(calendar=cal, due_at=due_at, total_seconds=total)
+        d.current_unit = steps[0].unit if steps else d.unit
+        d.status = Status.RECEIVED
+
+    def _finish(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any) -> None:
+        for s in steps:
+            if s.status == StepStatus.ACTIVE:
+                s.status, s.finished_at = StepStatus.DONE, ev.at
+                s.outcome = outcome_for(finished_at=ev.at, due_at=s.due_at) if s.due_at else ""
+            elif s.status == StepStatus.PENDING:
+                s.status = StepStatus.SKIPPED
+        d.status, d.finished_at = Status.RESULT_READY, ev.at
+        d.outcome = outcome_for(finished_at=ev.at, due_at=d.due_at)
+        start = clock_start(procedure=d.procedure, calendar=cal, at=d.received_at)
+        d.processing_seconds = processing_seconds_for(calendar=cal, start=start, finished_at=ev.at,
+                                                      paused=d.paused_seconds)
+
+
+def save_built(items: list[Built], *, batch_size: int = 2000) -> int:
+    """Write replayed dossiers with their steps and events (caller holds the transaction), and
+    raise the code sequences so later receipts continue after the imported numbers."""
+    if not items:
+        return 0
+    Dossier.objects.bulk_create([b.dossier for b in items], batch_size=batch_size)
+    all_steps = []
+    for b in items:
+        for s in b.steps:
+            s.dossier_id = b.dossier.pk
+            all_steps.append(s)
+    DossierStep.objects.bulk_create(all_steps, batch_size=batch_size)
+    all_events = []
+    for b in items:
+        by_order = {s.order: s for s in b.steps}
+        for e, order in b.events:
+            e.dossier_id = b.dossier.pk
+            if order is not None and order in by_order:
+                e.step_id = by_order[order].pk
+            all_events.append(e)
+    DossierEvent.objects.bulk_create(all_events, batch_size=batch_size)
+    sequences_raise([b.dossier for b in items])
+    return len(items)
+
+
+def sequences_raise(dossiers: Iterable[Dossier]) -> None:
+    """DossierSequence.last ≥ the highest imported number per (receiving unit, day)."""
+    top: dict[tuple[int, dt.date], int] = {}
+    for d in dossiers:
+        m = CODE_RE.match(d.code)
+        if not m or m["unit"] != d.received_unit.code:
+            continue
+        try:
+            day = dt.datetime.strptime(m["day"], "%y%m%d").date()
+        except ValueError:
+            continue
+        key = (d.received_unit_id, day)
+        top[key] = max(top.get(key, 0), int(m["n"]))
+    if not top:
+        return
+    existing = {(s.unit_id, s.day): s for s in DossierSequence.objects.filter(
+        unit_id__in={k[0] for k in top}, day__in={k[1] for k in top})}
+    new = []
+    for (unit_id, day), n in top.items():
+        seq = existing.get((unit_id, day))
+        if seq is None:
+            new.append(DossierSequence(unit_id=unit_id, day=day, last=n))
+        elif seq.last < n:
+            DossierSequence.objects.filter(pk=seq.pk, last__lt=n).update(last=n)
+    DossierSequence.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+
