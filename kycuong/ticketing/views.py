@@ -163,11 +163,12 @@ def _console_context(request: HttpRequest, counter: Counter) -> dict[str, Any]:
                   .select_related("area", "dossier").order_by("-finished_at")[:8])
     staff = staff_for_user(request.user)
     current = selectors.counter_current_ticket(counter)
+    last_finished = None if current else selectors.counter_last_finished(counter)
     return {"counter": counter, "current": current, "queue": queue, "waiting": waiting, "served": served,
             "is_mine": staff is not None and counter.staff_id == staff.pk, "staff": staff,
             "other_areas": ServiceArea.objects.filter(unit_id=counter.unit_id, is_active=True).exclude(
                 pk=current.area_id if current else None).order_by("order"),
-            "last_finished": selectors.counter_last_finished(counter),
+            "link_ticket": current or last_finished,
             "dossier_intake_url": _dossier_intake_url()}
 
 
