@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound
@@ -203,7 +203,7 @@ def items_get(request: HttpRequest, code: str) -> ItemDetailOut:
 
 
 @router.post("/items", response={201: CreatedOut, **ERRORS}, operation_id="feedback_items_create")
-def items_create(request: HttpRequest, payload: ItemIn) -> tuple[int, CreatedOut]:
+def items_create(request: HttpRequest, payload: ItemIn) -> Status:
     """Staff entry of a hotline call or a letter (channel hotline | letter)."""
     place = unit_by_code(payload.place) if payload.place else None
     result = services.feedback_submit(
@@ -212,7 +212,8 @@ def items_create(request: HttpRequest, payload: ItemIn) -> tuple[int, CreatedOut
         is_anonymous=payload.is_anonymous, reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email, consent=payload.consent, actor=request.user)
     item = result.item
-    return 201, CreatedOut(code=item.code, secret=result.secret, unit=item.unit.code, resolve_due_at=item.resolve_due_at)
+    return Status(201, CreatedOut(code=item.code, secret=result.secret, unit=item.unit.code,
+                                  resolve_due_at=item.resolve_due_at))
 
 
 @router.post("/items/{code}/assign", response={200: ItemDetailOut, **ERRORS}, operation_id="feedback_items_assign")
