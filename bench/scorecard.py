@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import sys
 import tempfile
@@ -105,8 +106,12 @@ def generate_and_copy(n: int, seed: int = 766) -> None:
     for pid, kinds, _v, _f in procs:
         for k in kinds or []:
             by_kind.setdefault(k, []).append(pid)
-    proc_days = {pid: float(v or 5) for pid, _k, v, _f in procs}
-    proc_fee = {pid: int(f or 0) for pid, _k, _v, f in procs}
+    max_pid = max(pid for pid, *_rest in procs) + 1
+    proc_days = np.full(max_pid, 5.0)
+    proc_fee = np.zeros(max_pid, dtype=bool)
+    for pid, _k, v, f in procs:
+        proc_days[pid] = float(v or 5)
+        proc_fee[pid] = bool(f)
     # Volume per unit: log-normal (a few very busy wards and departments).
     weights = rng.lognormal(0.0, 0.8, len(units))
     weights[[i for i, (_u, k) in enumerate(units) if k == UnitKind.DEPARTMENT]] *= 3.0
@@ -142,17 +147,22 @@ def generate_and_copy(n: int, seed: int = 766) -> None:
     loaded = 0
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
+        # Generated rows are consistent: skip per-row foreign-key triggers during the bulk load.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET synchronous_commit = off")
         raw = cursor.cursor  # psycopg cursor
         with raw.copy(f"COPY dossiers_dossier ({', '.join(columns)}) FROM STDIN") as copy:
             while loaded < n:
                 m = min(CHUNK, n - loaded)
                 u_idx = rng.choice(len(units), size=m, p=weights)
                 uid = unit_ids[u_idx]
-                pid = np.array([unit_procs[i][j % len(unit_procs[i])] for i, j in
-                                zip(u_idx.tolist(), rng.integers(0, 1 << 30, m).tolist(), strict=True)])
+                pid = np.empty(m, dtype=np.int64)
+                for i in np.unique(u_idx):
+                    mask = u_idx == i
+                    pid[mask] = rng.choice(unit_procs[i], size=int(mask.sum()))
                 # Receipt in working hours (08:00–17:00 local) of weekdays, over one year.
                 received = weekdays[rng.integers(0, len(weekdays), m)] + 8 * 3600 + rng.random(m) * 9 * 3600
-                days = np.array([proc_days[p] for p in pid.tolist()])
+                days = proc_days[pid]
                 due = received + np.ceil(days * 1.4) * 86400
                 supplements = rng.choice([0, 1, 2, 3], size=m, p=[0.80, 0.15, 0.04, 0.01])
                 due = due + supplements * rng.integers(1, 3, m) * 86400  # pauses shift the appointment
@@ -162,7 +172,8 @@ def generate_and_copy(n: int, seed: int = 766) -> None:
                 withdrawn = (fate >= 0.92) & (fate < 0.94)
                 stopped = (fate >= 0.94) & (fate < 0.95)
                 refused = (fate >= 0.95) & (fate < 0.96)
-                open_ = fate >= 0.985
+                # Open dossiers are mostly recent ones; a few stale ones stay open (overdue).
+                open_ = ((fate >= 0.985) & (received > now_epoch - 21 * 86400)) | (fate >= 0.9995)
                 finished = ~(withdrawn | stopped | refused | open_)
                 finish = np.where(late, due + rng.exponential(3, m) * 86400,
                                   received + (due - received) * rng.uniform(0.2, 0.98, m))
@@ -177,7 +188,7 @@ def generate_and_copy(n: int, seed: int = 766) -> None:
                                   np.where(withdrawn, "withdrawn", np.where(stopped, "stopped", np.where(
                                       refused, "refused", np.where(paused, "waiting_supplement", "in_progress")))))
                 channel = rng.choice(["online", "counter", "post"], size=m, p=[0.45, 0.5, 0.05])
-                fee_has = np.array([proc_fee[p] > 0 for p in pid.tolist()])
+                fee_has = proc_fee[pid]
                 fee = np.where(fee_has, np.where(rng.random(m) < 0.45, "online", "counter"), "none")
                 rating = rng.choice(["", "very_satisfied", "satisfied", "dissatisfied"], size=m, p=[0.7, 0.17, 0.115, 0.015])
                 cols = {
@@ -204,15 +215,12 @@ def generate_and_copy(n: int, seed: int = 766) -> None:
                     "latest_rating": rating.tolist(),
                     "complained": np.where(rng.random(m) < 0.01, "t", "f").tolist(),
                 }
-                lists = [cols.get(c) for c in columns]
-                consts = [defaults.get(c, "\\N") for c in columns]
-                buf = []
-                for i in range(m):
-                    buf.append("\t".join(lst[i] if lst is not None else const for lst, const in zip(lists, consts, strict=True)))
-                copy.write("\n".join(buf) + "\n")
+                iterables = [cols[c] if c in cols else itertools.repeat(defaults.get(c, "\\N")) for c in columns]
+                copy.write("\n".join(map("\t".join, zip(*iterables, strict=False))) + "\n")
                 loaded += m
                 rate = loaded / (time.perf_counter() - t0)
                 print(f"\r  loaded {loaded:>10,} / {n:,} dossiers ({rate:,.0f}/s)", end="", flush=True)
+        cursor.execute("SET session_replication_role = DEFAULT")
     print()
 
 
@@ -342,7 +350,8 @@ def duckdb_run(csv_path: Path, period: object) -> tuple[float, float, dict[int, 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     t = time.perf_counter()
-    con.execute(f"CREATE TABLE rows AS SELECT * FROM read_csv('{csv_path}', header = true, "
+    con.execute("CREATE TABLE rows AS SELECT * REPLACE (coalesce(latest_rating, '') AS latest_rating) "
+                f"FROM read_csv('{csv_path}', header = true, "
                 "types = {'received_at': 'TIMESTAMPTZ', 'due_at': 'TIMESTAMPTZ', 'finished_at': 'TIMESTAMPTZ', "
                 "'returned_at': 'TIMESTAMPTZ', 'closed_at': 'TIMESTAMPTZ', 'paused_at': 'TIMESTAMPTZ'})")
     con.execute("CREATE TABLE org_unit (id BIGINT, path VARCHAR)")

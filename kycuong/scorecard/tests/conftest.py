@@ -17,9 +17,19 @@ from .loader import load
 NOW = dt.datetime(2026, 11, 20, 16, 30, tzinfo=TZ)
 
 
+def ensure_builtin_sets() -> None:
+    """Re-seed dvc766 / kycuong (a transactional test's flush removes data-migration rows)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("kycuong.scorecard.migrations.0002_seed_indicator_sets").seed(apps, None)
+
+
 @pytest.fixture
 def dataset(org: Any) -> Any:
     """org tree + ward H26.P02; staff codes used by the dataset's events; procedures and dossiers loaded."""
+    ensure_builtin_sets()
     org.ward_p02 = UnitFactory(code="H26.P02", name="Phường Cửa Nam", kind=UnitKind.WARD, parent=org.city)
     for name, code in (("officer_a", "NV90001"), ("officer_b", "NV90002"), ("dept_officer", "NV90003")):
         staff = org.staff[name]
