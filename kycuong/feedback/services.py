@@ -669,9 +669,10 @@ def escalation_targets(unit: Unit) -> list[Unit]:
     return [unit, parent or centre, centre]
 
 
-def feedback_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, int]:
+def feedback_deadlines_process(*, now: dt.datetime | None = None, notify: bool = True) -> dict[str, int]:
     """Reminders before, and escalation after, each stage deadline (resolve, publish). Safe to run
-    any number of times: each (item, stage, round, level) alert is recorded once.
+    any number of times: each (item, stage, round, level) alert is recorded once. `notify=False`
+    records the alerts without e-mail (used when building demo data).
 
     After the deadline: level 1 notifies the responsible unit's heads; one working day later
     (configurable) level 2 the parent unit's heads; another step later level 3 the city support
@@ -695,7 +696,7 @@ def feedback_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, i
                        .values_list("level", flat=True))
         if now < item.due_at:
             if 0 not in existing and cal.working_seconds_between(now, item.due_at) <= reminder_seconds:
-                done["reminders"] += _alert(item, stage=stage, level=0, unit=item.unit, now=now)
+                done["reminders"] += _alert(item, stage=stage, level=0, unit=item.unit, now=now, notify=notify)
             continue
         targets = escalation_targets(item.unit)
         for level in (1, 2, 3):
@@ -704,11 +705,12 @@ def feedback_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, i
             starts = item.due_at if level == 1 else cal.add_working_time(item.due_at, days=step * (level - 1))
             if now < starts:
                 break
-            done["escalations"] += _alert(item, stage=stage, level=level, unit=targets[level - 1], now=now)
+            done["escalations"] += _alert(item, stage=stage, level=level, unit=targets[level - 1], now=now,
+                                          notify=notify)
     return done
 
 
-def _alert(item: FeedbackItem, *, stage: str, level: int, unit: Unit, now: dt.datetime) -> int:
+def _alert(item: FeedbackItem, *, stage: str, level: int, unit: Unit, now: dt.datetime, notify: bool = True) -> int:
     with transaction.atomic():
         item = _lock(item)
         if item.stage != stage:
@@ -725,6 +727,8 @@ def _alert(item: FeedbackItem, *, stage: str, level: int, unit: Unit, now: dt.da
             recipients.append(item.assignee.email)
         alert.recipients = sorted(set(recipients))
         alert.save(update_fields=["recipients"])
+        if not notify:
+            recipients = []
         stage_label = Stage(stage).label
         if level == 0:
             _event(item, EventType.REMINDED, at=now, to_unit=unit, note=stage_label)
