@@ -398,8 +398,15 @@ def main() -> None:
     t_orm_counts, orm = best_of(lambda: orm_counts(period), args.repeat)
     t_sql, hand = best_of(lambda: hand_sql(period), args.repeat)
     assert orm == hand, "ORM and hand-written SQL disagree"
-    t_compute, summary = best_of(lambda: scorecard_compute(set_code="dvc766", period=period, now=NOW, audit=False),
-                                 args.repeat)
+    def from_scratch() -> object:
+        Result.objects.filter(period=PERIOD, indicator_set__code="dvc766").delete()
+        t = time.perf_counter()
+        scorecard_compute(set_code="dvc766", period=period, now=NOW, audit=False)
+        return time.perf_counter() - t
+
+    t_compute = min(from_scratch() for _i in range(args.repeat))  # type: ignore[type-var]
+    t_again, _summary = best_of(lambda: scorecard_compute(set_code="dvc766", period=period, now=NOW, audit=False),
+                                args.repeat)
     stored = Result.objects.filter(period=PERIOD, indicator_set__code="dvc766").count()
     city = Unit.objects.get(code="H26").pk
     print()
@@ -409,8 +416,10 @@ def main() -> None:
     print(f"hand-written SQL aggregate (one statement, every unit, every level): {t_sql:6.2f}s")
     print(f"ORM dossier aggregate + roll-up (same figures, checked equal):       {t_orm_counts:6.2f}s  "
           f"ratio {t_orm_counts / t_sql:.2f}x")
-    print(f"scorecard_compute dvc766 (all 11 indicators, {units} units, upsert):  {t_compute:6.2f}s  "
-          f"ratio {t_compute / t_sql:.2f}x  (goal ≤ 1.5x, < 10 s)")
+    print(f"scorecard_compute dvc766, all 11 indicators, {units} units, results written from scratch: "
+          f"{t_compute:6.2f}s  ratio {t_compute / t_sql:.2f}x  (goal ≤ 1.5x, < 10 s)")
+    print(f"scorecard_compute dvc766 again (results stored; only changes written):            "
+          f"{t_again:6.2f}s  ratio {t_again / t_sql:.2f}x")
     if not args.skip_duckdb:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = Path(tmp) / "dossiers.csv"

@@ -30,6 +30,7 @@ DEBOUNCE_SECONDS = 20
 REFRESH_KEY = "current"
 #: Sets refreshed near-real-time and nightly.
 LIVE_SETS = ("dvc766", "kycuong")
+VALUE_FIELDS = ("numerator", "denominator", "rate", "points", "applicable", "source_has_data", "note")
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,23 @@ def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime |
     for node in tree:
         for ind in indicators:
             rows.append(_result(ind, node.id, period, sources, now))
+    existing = {(r[0], r[1]): r[2:] for r in Result.objects.filter(indicator_set=indicator_set, period=period.label)
+                .values_list("indicator_id", "unit_id", *VALUE_FIELDS)}
+    changed = [r for r in rows if existing.get((r.indicator_id, r.unit_id)) != tuple(getattr(r, f) for f in VALUE_FIELDS)]
     with transaction.atomic():
+        # Only changed figures are written (the every-minute refresh usually changes a handful of rows);
+        # every row of the period then gets the new computation time in one statement.
         Result.objects.bulk_create(
-            rows, batch_size=2000, update_conflicts=True, unique_fields=["indicator", "unit", "period"],
-            update_fields=["numerator", "denominator", "rate", "points", "applicable", "source_has_data", "note",
-                           "computed_at", "period_kind", "period_start", "indicator_set"])
+            changed, batch_size=2000, update_conflicts=True, unique_fields=["indicator", "unit", "period"],
+            update_fields=[*VALUE_FIELDS, "computed_at", "period_kind", "period_start", "indicator_set"])
+        Result.objects.filter(indicator_set=indicator_set, period=period.label).exclude(computed_at=now).update(
+            computed_at=now)
         seconds = time.perf_counter() - started
         if audit:
             audit_record(action="scorecard.compute", object_type="scorecard.indicatorset", object_id=indicator_set.pk,
                          actor=actor, changes={"set": set_code, "period": period.label, "units": len(tree),
-                                               "results": len(rows), "seconds": round(seconds, 3)})
+                                               "results": len(rows), "changed": len(changed),
+                                               "seconds": round(seconds, 3)})
     return ComputeSummary(set_code, period.label, len(tree), len(rows), seconds)
 
 

@@ -58,8 +58,8 @@ EXPECTED = {
         "digitization.result": (1, 1, 11.0),
     },
     "H26.STP.01": {
-        "transparency.catalog": (0, 0, NA), "transparency.sync": (1, 1, 12.0), "progress.on_time": (0, 1, 0.0),
-        "online.procedures": (0, 0, NA), "online.submission": (0, 1, 0.0), "payment.online": (0, 1, 0.0),
+        "transparency.catalog": (1, 1, 6.0), "transparency.sync": (1, 1, 12.0), "progress.on_time": (0, 1, 0.0),
+        "online.procedures": (1, 1, 6.0), "online.submission": (0, 1, 0.0), "payment.online": (0, 1, 0.0),
         "satisfaction.dossiers": (0, 1, 0.0), "digitization.input": (0, 1, 0.0), "digitization.result": (0, 0, NA),
     },
     # The city: every dossier once (sums of leaf counts), procedures as a set union (T.001..T.005).
