@@ -52,6 +52,8 @@ class FormDoc:
     items_label: str = ""
     table_headers: list[str] = field(default_factory=list)
     table_rows: list[list[str]] = field(default_factory=list)
+    steps_headers: list[str] = field(default_factory=list)
+    steps_rows: list[list[str]] = field(default_factory=list)
     closing: list[str] = field(default_factory=list)
     sign_left: tuple[str, str] = ("", "")
     sign_right: tuple[str, str] = ("", "")
@@ -298,6 +300,14 @@ def form_05(dossier: Dossier) -> FormDoc:
     doc.table_headers = [_("Nội dung"), _("Thời gian"), _("Bên giao"), _("Bên nhận"), _("Hạn xử lý"),
                          _("Trước/đúng/quá hạn"), _("Ghi chú")]
     doc.table_rows = control_rows(dossier)
+    outcomes = dict(Outcome.choices)
+    doc.steps_headers = [_("Bước"), _("Đơn vị"), _("Cán bộ"), _("Bắt đầu"), _("Hạn"), _("Hoàn thành"),
+                         _("Trước/đúng/quá hạn")]
+    doc.steps_rows = [
+        [f"{s.order}. {s.name}", s.unit.name, _staff_name(s.assignee), fmt_short(s.started_at), fmt_short(s.due_at),
+         fmt_short(s.finished_at), str(outcomes.get(s.outcome, "")) or str(s.get_status_display())]
+        for s in dossier.steps.select_related("unit", "assignee").order_by("order")
+    ]
     return doc
 
 
@@ -374,15 +384,21 @@ def form_pdf(doc: FormDoc) -> bytes:
         pdf.set_font("DejaVu", "", 11)
         for i, item in enumerate(doc.items, start=1):
             pdf.multi_cell(width, 6, f"{i}. {item}", new_x="LMARGIN", new_y="NEXT")
-    if doc.table_rows:
+    for title, headers, rows, widths in (
+        (_("Các bước xử lý"), doc.steps_headers, doc.steps_rows, (52, 46, 40, 28, 28, 28, 39)),
+        (_("Giao, nhận hồ sơ"), doc.table_headers, doc.table_rows, (44, 26, 46, 46, 26, 24, 49)),
+    ):
+        if not rows:
+            continue
         pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(width, 6, title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
-        widths = (44, 26, 46, 46, 26, 24, 49)
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.2, first_row_as_headings=True) as table:
             header = table.row()
-            for h in doc.table_headers:
+            for h in headers:
                 header.cell(h)
-            for r in doc.table_rows:
+            for r in rows:
                 row = table.row()
                 for value in r:
                     row.cell(value)

@@ -108,6 +108,9 @@ def test_control_sheet_lists_every_hand_over_with_timeliness(lifecycle, org):
     assert first_hand_over[5] in {"Trước hạn", "Đúng hạn", "Trễ hạn"}
     assert doc.table_rows[5][5] == "Trễ hạn"  # the examination step overran its due time
     assert doc.table_rows[6][5] == "Trễ hạn"
+    # Per step: unit, officer, due and early / on time / late; the unused last step is skipped.
+    assert [row[0] for row in doc.steps_rows] == ["1. Tiếp nhận hồ sơ", "2. Thẩm định", "3. Phê duyệt", "4. Trả kết quả"]
+    assert [row[6] for row in doc.steps_rows][1:] == ["Trễ hạn", "Trễ hạn", "Bỏ qua"]
 
 
 @pytest.mark.parametrize("form, title", [
