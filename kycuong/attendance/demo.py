@@ -145,7 +145,8 @@ def build(ctx: DemoContext) -> str:
                     continue
                 at = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60, rng.randint(0, 59)), tzinfo=TZ)
                 verify = rng.choice([1, 1, 15, 15, 15, 4])
-                punches.append(Punch(device=device, pin=pin, punched_at=at, day=day, status=status, verify=verify,
+                punches.append(Punch(device=device, pin=pin, punched_at=at, day=day, seconds=minutes * 60 + at.second,
+                                     status=status, verify=verify,
                                      raw=f"{pin}\t{at:%Y-%m-%d %H:%M:%S}\t{status}\t{verify}\t0\t0\t0", staff_id=staff_id,
                                      received_at=min(at + dt.timedelta(seconds=2), received)))
     Punch.objects.bulk_create(punches, batch_size=5000)

@@ -21,7 +21,7 @@ from kycuong.core.errors import ImportFailed
 from kycuong.core.interchange import check_keys, read_jsonl
 from kycuong.core.periods import TZ, parse_period
 
-from .models import Device, Punch, PunchSource
+from .models import Device, Punch, PunchSource, local_day_seconds
 from .services import _enqueue_recompute, _pin_resolver
 
 Progress = Callable[..., None] | None
@@ -99,8 +99,8 @@ def import_punches(stream: IO[str] | Iterable[str], *, fmt: str = "jsonl", progr
         if pins is None:
             pins = resolvers[device.pk] = _pin_resolver(device)
         staff_id = pins.get(pin)
-        day = at.astimezone(TZ).date()
-        rows.append(Punch(device=device, pin=pin, punched_at=at, day=day, status=status, verify=verify, raw=raw,
+        day, seconds = local_day_seconds(at)
+        rows.append(Punch(device=device, pin=pin, punched_at=at, day=day, seconds=seconds, status=status, verify=verify, raw=raw,
                           staff_id=staff_id, source=PunchSource.CSV, received_at=now))
         if staff_id is not None:
             pairs.add((staff_id, day))

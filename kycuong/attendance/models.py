@@ -8,12 +8,21 @@ mapped to staff through PinMapping → DailyAttendance computed per staff × day
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core.periods import TZ
 from kycuong.core.scoping import ScopedQuerySet
+
+
+def local_day_seconds(at: dt.datetime) -> tuple[dt.date, int]:
+    """The local date and seconds since local midnight of an instant (Asia/Ho_Chi_Minh, no DST)."""
+    local = at.astimezone(TZ)
+    return local.date(), local.hour * 3600 + local.minute * 60 + local.second
 
 
 class Device(models.Model):
@@ -100,6 +109,7 @@ class Punch(models.Model):
     pin = models.CharField(_("mã chấm công"), max_length=32)
     punched_at = models.DateTimeField(_("thời điểm chấm"))
     day = models.DateField(_("ngày"))  # local date (Asia/Ho_Chi_Minh) of punched_at, for set-based grouping
+    seconds = models.IntegerField(_("giây trong ngày"), default=0)  # local seconds since midnight (first/last in SQL)
     status = models.SmallIntegerField(_("trạng thái"), default=0)
     verify = models.SmallIntegerField(_("kiểu xác thực"), default=0)
     workcode = models.CharField(max_length=20, blank=True)
@@ -290,15 +300,18 @@ class DayStatus(models.TextChoices):
 class DailyAttendance(models.Model):
     """The computed attendance of one staff member on one day (upserted by the worker)."""
 
-    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="daily_attendance")
+    # A derived table, rewritten in bulk by the worker: no database-level foreign keys (their
+    # per-row checks were a third of the time of a city-month computation); Django still
+    # cascades deletes, and every row is recomputable from punches and justifications.
+    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="daily_attendance", db_constraint=False)
     day = models.DateField()
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     is_working_day = models.BooleanField(default=True)
     status = models.CharField(max_length=15, choices=DayStatus.choices)
     absence_kind = models.CharField(max_length=20, blank=True)
     symbol = models.CharField(max_length=4, blank=True)
-    first_in = models.DateTimeField(null=True, blank=True)
-    last_out = models.DateTimeField(null=True, blank=True)
+    first_in = models.TimeField(null=True, blank=True)  # local time
+    last_out = models.TimeField(null=True, blank=True)
     punch_count = models.PositiveSmallIntegerField(default=0)
     late_minutes = models.PositiveIntegerField(default=0)
     early_minutes = models.PositiveIntegerField(default=0)
@@ -310,8 +323,7 @@ class DailyAttendance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff", "day"], name="att_daily_unique")]
-        indexes = [models.Index(fields=["unit", "day"], name="att_daily_unit_day_idx"),
-                   models.Index(fields=["day"], name="att_daily_day_idx")]
+        indexes = [models.Index(fields=["unit", "day"], name="att_daily_unit_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.day} {self.status}"

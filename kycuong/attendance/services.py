@@ -5,7 +5,9 @@ whose raw body is its own evidence)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -39,6 +41,7 @@ from .models import (
     PunchSource,
     RawPush,
     UnknownDeviceContact,
+    local_day_seconds,
 )
 from .rules import compute_day
 
@@ -206,8 +209,8 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
             continue
         suspect = at > received + CLOCK_TOLERANCE or (earliest_ok is not None and at < earliest_ok)
         staff_id = pins.get(pin)
-        day = at.date()
-        punches.append(Punch(device=device, pin=pin, punched_at=at, day=day, status=status, verify=verify,
+        day, seconds = local_day_seconds(at)
+        punches.append(Punch(device=device, pin=pin, punched_at=at, day=day, seconds=seconds, status=status, verify=verify,
                              workcode=workcode, raw=line[:MAX_LINE], staff_id=staff_id, clock_suspect=suspect,
                              raw_push=raw_push, received_at=received))
         if newest is None or at > newest:
@@ -399,14 +402,14 @@ def punch_add_manual(*, staff: Staff, at: dt.datetime, reason: str, actor: Any) 
     _ensure_manages(actor, unit_id)
     if at > timezone.now() + CLOCK_TOLERANCE:
         raise ValidationFailed(_("Không thể thêm lượt chấm công ở tương lai."))
-    local = at.astimezone(TZ)
+    day, seconds = local_day_seconds(at)
     with transaction.atomic():
-        punch = Punch.objects.create(device=None, pin="", punched_at=at, day=local.date(), staff=staff,
+        punch = Punch.objects.create(device=None, pin="", punched_at=at, day=day, seconds=seconds, staff=staff,
                                      source=PunchSource.MANUAL, raw="", received_at=timezone.now(), note=reason.strip()[:300],
                                      created_by=actor if getattr(actor, "is_authenticated", False) else None)
         audit_record(action="attendance.punch.add", obj=punch, actor=actor, unit_id=unit_id,
                      changes={"staff": staff.code, "at": at, "reason": reason})
-        _enqueue_recompute({(staff.pk, local.date())})
+        _enqueue_recompute({(staff.pk, day)})
     return punch
 
 
@@ -569,11 +572,56 @@ def tracked_staff_ids(*, start: dt.date, end: dt.date) -> set[int]:
     return ids
 
 
+def _rules_loop(units: dict[int, int], per_unit: dict[int, Any], rules: _UnitRules, days: list[dt.date],
+                absences: dict[int, list[tuple[dt.date, dt.date, str]]], agg: dict[dt.date, dict[int, tuple[int, int, int, int]]],
+                clear: dict[tuple[dt.date, ...], list[int]], rows: list[tuple[Any, ...]], today: dt.date, now_sec: int) -> None:
+    """The per staff × day classification (rules.compute_day) over preloaded data."""
+    for staff_id, unit_id in units.items():
+        plan = per_unit.get(unit_id)
+        if plan is None:
+            cal = rules.calendar(unit_id)
+            sessions_by_day = [(d, cal.sessions_on(d)) for d in days]
+            weekends = tuple(d for d, sess in sessions_by_day if not sess and d.weekday() >= 5)
+            plan = per_unit[unit_id] = ([x for x in sessions_by_day if x[1] or x[0].weekday() < 5], rules.grace(unit_id),
+                                        weekends)
+        day_plan, (grace_late, grace_early), weekends = plan
+        if weekends:
+            clear[weekends].append(staff_id)
+        mine = absences.get(staff_id, ())
+        for day, sessions in day_plan:
+            kind = None
+            if sessions:
+                for a_start, a_end, a_kind in mine:
+                    if a_start <= day <= a_end:
+                        kind = a_kind
+                        break
+            punch = agg[day].get(staff_id)
+            if punch:
+                first_s, last_s, count, suspect = punch
+            else:
+                first_s = last_s = None
+                count = suspect = 0
+            res = compute_day(sessions=sessions, weekday=day.weekday(), first=first_s, last=last_s, count=count,
+                              absence_kind=kind, grace_late=grace_late, grace_early=grace_early,
+                              now=now_sec if day == today else None)
+            rows.append((staff_id, day, unit_id, bool(sessions), res.status, kind or "", res.symbol,
+                         first_s, last_s if count > 1 else None, min(count, 32767), res.late_minutes, res.early_minutes,
+                         res.worked_minutes, suspect > 0))
+
+
+#: Stage timings of the last attendance_compute run in this process (read by bench/attendance.py).
+LAST_TIMINGS: dict[str, float] = {}
+
+
 def attendance_compute(*, start: dt.date, end: dt.date, staff_ids: Iterable[int] | None = None,
                        unit_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
-    """(Re)compute DailyAttendance for staff × each day in [start, end] (inclusive). Idempotent:
-    one upsert per staff × day, set-based reads (punch aggregates grouped in SQL, absences and
-    calendars loaded once). Days after today are skipped; today is computed as "so far"."""
+    """(Re)compute DailyAttendance for staff × each day in [start, end] (inclusive); returns the
+    number of staff-days written (working days and holidays; weekends have no row).
+
+    Idempotent: one upsert per staff × day. Set-based: punch first/last/count come from one
+    GROUP BY in SQL on integer local seconds, absences and calendars are loaded once, results go
+    back with COPY + INSERT ... ON CONFLICT on PostgreSQL. Days after today are skipped; today
+    is computed "so far" (no absence or missing punch until the day's last session ends)."""
     now = now or timezone.now()
     local_now = now.astimezone(TZ)
     today = local_now.date()
@@ -589,18 +637,27 @@ def attendance_compute(*, start: dt.date, end: dt.date, staff_ids: Iterable[int]
         units = {s: u for s, u in units.items() if u in subtree}
     if not units:
         return 0
+    timings = LAST_TIMINGS
+    timings.clear()
+    mark = time.perf_counter()
     rules = _UnitRules(set(units.values()))
     small = len(units) <= 500
     punch_qs = Punch.objects.filter(day__range=(start, end), staff__isnull=False, voided_at__isnull=True)
     if small:
         punch_qs = punch_qs.filter(staff_id__in=list(units))
-    agg: dict[tuple[int, dt.date], tuple[dt.datetime, dt.datetime, int, int]] = {}
-    for staff_id, day, first, last, n, suspect in punch_qs.values("staff_id", "day").annotate(
-            first=Min("punched_at"), last=Max("punched_at"), n=Count("id"),
-            suspect=Sum(Cast("clock_suspect", IntegerField()))).values_list(
-            "staff_id", "day", "first", "last", "n", "suspect").iterator(chunk_size=10000):
-        if staff_id in units:
-            agg[(staff_id, day)] = (first, last, n, suspect or 0)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    agg: dict[dt.date, dict[int, tuple[int, int, int, int]]] = {}
+    with connection.cursor() as cursor:
+        for day in days:
+            # One day at a time, executed raw: only integers come back, no per-value converters.
+            qs = punch_qs.filter(day=day).order_by().values("staff_id").annotate(
+                first=Min("seconds"), last=Max("seconds"), n=Count("id"),
+                suspect=Sum(Cast("clock_suspect", IntegerField()))).values_list("staff_id", "first", "last", "n", "suspect")
+            sql, params = qs.query.sql_with_params()
+            cursor.execute(sql, params)
+            agg[day] = {staff_id: (first, last, n, suspect or 0) for staff_id, first, last, n, suspect in cursor.fetchall()}
+    timings["read_punches"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     absences: dict[int, list[tuple[dt.date, dt.date, str]]] = defaultdict(list)
     abs_qs = Absence.objects.filter(status=AbsenceStatus.APPROVED, start__lte=end, end__gte=start)
     if small:
@@ -608,70 +665,114 @@ def attendance_compute(*, start: dt.date, end: dt.date, staff_ids: Iterable[int]
     for staff_id, a_start, a_end, kind in abs_qs.values_list("staff_id", "start", "end", "kind"):
         if staff_id in units:
             absences[staff_id].append((a_start, a_end, kind))
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    computed_at = timezone.now()
     now_sec = local_now.hour * 3600 + local_now.minute * 60 + local_now.second
     rows: list[tuple[Any, ...]] = []
-    per_unit: dict[int, tuple[Any, tuple[int, int]]] = {}
-    for staff_id, unit_id in units.items():
-        cal, grace = per_unit.get(unit_id) or per_unit.setdefault(unit_id, (rules.calendar(unit_id), rules.grace(unit_id)))
-        mine = absences.get(staff_id, ())
-        for day in days:
-            sessions = cal.sessions_on(day)
-            kind = None
-            for a_start, a_end, a_kind in mine:
-                if a_start <= day <= a_end:
-                    kind = a_kind
-                    break
-            punch = agg.get((staff_id, day))
-            first_at = last_at = None
-            first_s = last_s = None
-            count = suspect = 0
-            if punch:
-                first_at, last_at, count, suspect = punch
-                fl, ll = first_at.astimezone(TZ), last_at.astimezone(TZ)
-                first_s = fl.hour * 3600 + fl.minute * 60 + fl.second
-                last_s = ll.hour * 3600 + ll.minute * 60 + ll.second
-            res = compute_day(sessions=sessions, weekday=day.weekday(), first=first_s, last=last_s, count=count,
-                              absence_kind=kind if sessions else None, grace_late=grace[0], grace_early=grace[1],
-                              now=now_sec if day == today else None)
-            rows.append((staff_id, day, unit_id, bool(sessions), res.status, (kind or "") if sessions else "", res.symbol,
-                         first_at, last_at if count > 1 else None, min(count, 32767), res.late_minutes, res.early_minutes,
-                         res.worked_minutes, suspect > 0, computed_at))
-    _upsert_daily(rows)
+    # Per unit: (sessions per day, grace); staff grouped by the set of weekend days to clear.
+    per_unit: dict[int, tuple[list[tuple[dt.date, Any]], tuple[int, int], tuple[dt.date, ...]]] = {}
+    clear: dict[tuple[dt.date, ...], list[int]] = defaultdict(list)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small tuples: generational passes would only slow the loop
+    try:
+        _rules_loop(units, per_unit, rules, days, absences, agg, clear, rows, today, now_sec)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    timings["rules"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    with transaction.atomic():
+        for weekend_days, staff_list in clear.items():  # a day that stopped being a working day keeps no row
+            for i in range(0, len(staff_list), 20000):
+                chunk = staff_list[i:i + 20000]
+                DailyAttendance.objects.filter(day__in=weekend_days).filter(
+                    staff_id__in=_id_array(chunk) if connection.vendor == "postgresql" else chunk).delete()
+        timings["clear_weekends"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        _upsert_daily(rows, computed_at=timezone.now())
+        timings["write"] = time.perf_counter() - mark
     return len(rows)
 
 
 _DAILY_COLS = ["staff_id", "day", "unit_id", "is_working_day", "status", "absence_kind", "symbol", "first_in", "last_out",
                "punch_count", "late_minutes", "early_minutes", "worked_minutes", "clock_suspect", "computed_at"]
+_UPDATE_COLS = [c for c in _DAILY_COLS if c not in ("staff_id", "day", "computed_at")]
 
 
-def _upsert_daily(rows: list[tuple[Any, ...]]) -> None:
+def _id_array(ids: list[int]) -> Any:
+    """`staff_id__in=` for many ids on PostgreSQL: one array parameter instead of thousands."""
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+
+
+def _clock(seconds: int | None) -> dt.time | None:
+    return None if seconds is None else dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def _upsert_daily(rows: list[tuple[Any, ...]], *, computed_at: dt.datetime) -> None:
     if not rows:
         return
     if connection.vendor == "postgresql":
-        _upsert_daily_pg(rows)
+        _upsert_daily_pg(rows, computed_at)
         return
-    objs = [DailyAttendance(**dict(zip(_DAILY_COLS, r, strict=True))) for r in rows]
-    with transaction.atomic():
-        DailyAttendance.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=["staff", "day"],
-                                            update_fields=[c for c in _DAILY_COLS if c not in ("staff_id", "day")])
+    objs = [DailyAttendance(staff_id=r[0], day=r[1], unit_id=r[2], is_working_day=r[3], status=r[4], absence_kind=r[5],
+                            symbol=r[6], first_in=_clock(r[7]), last_out=_clock(r[8]), punch_count=r[9], late_minutes=r[10],
+                            early_minutes=r[11], worked_minutes=r[12], clock_suspect=r[13], computed_at=computed_at)
+            for r in rows]
+    DailyAttendance.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=["staff", "day"],
+                                        update_fields=[*_UPDATE_COLS, "computed_at"])
 
 
-def _upsert_daily_pg(rows: list[tuple[Any, ...]]) -> None:
-    """COPY into a temporary table, then one INSERT ... ON CONFLICT DO UPDATE (set-based)."""
+_HMS: list[str] = []
+
+
+def _hms(seconds: int | None) -> str:
+    if seconds is None:
+        return "\\N"
+    if not _HMS:
+        _HMS.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
+    return _HMS[seconds] if 0 <= seconds < 86400 else "00:00:00"
+
+
+def _upsert_daily_pg(rows: list[tuple[Any, ...]], computed_at: dt.datetime) -> None:
+    """COPY (text format, formatted here: psycopg's per-row adaptation is the slow part) into a
+    temporary table, then one INSERT ... ON CONFLICT DO UPDATE that skips unchanged rows."""
     table = DailyAttendance._meta.db_table
     cols = ", ".join(_DAILY_COLS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _DAILY_COLS if c not in ("staff_id", "day"))
-    with transaction.atomic(), connection.cursor() as cursor:
+    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _UPDATE_COLS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*_UPDATE_COLS, "computed_at"])
+    stamp = computed_at.isoformat()
+
+    def copy_into(cursor: Any, target: str) -> None:
+        lines = (f"{r[0]}\t{r[1].isoformat()}\t{r[2]}\t{'t' if r[3] else 'f'}\t{r[4]}\t{r[5]}\t{r[6]}\t"
+                 f"{_hms(r[7])}\t{_hms(r[8])}\t{r[9]}\t{r[10]}\t{r[11]}\t{r[12]}\t{'t' if r[13] else 'f'}\t{stamp}\n"
+                 for r in rows)
+        with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
+            buf: list[str] = []
+            for line in lines:
+                buf.append(line)
+                if len(buf) >= 5000:
+                    copy.write("".join(buf))
+                    buf.clear()
+            if buf:
+                copy.write("".join(buf))
+
+    days = sorted({r[1] for r in rows})
+    with connection.cursor() as cursor:
+        if not DailyAttendance.objects.filter(day__in=days, staff_id__in=_id_array(sorted({r[0] for r in rows}))).exists():
+            # First computation of these staff-days: straight COPY (a concurrent run makes it fail
+            # on the unique constraint, and then the upsert below runs instead).
+            try:
+                with transaction.atomic():
+                    copy_into(cursor, table)
+                return
+            except IntegrityError:
+                pass
         cursor.execute("DROP TABLE IF EXISTS att_daily_in")
         cursor.execute(f"CREATE TEMP TABLE att_daily_in (LIKE {table} INCLUDING DEFAULTS)")
         cursor.execute("ALTER TABLE att_daily_in ALTER COLUMN id DROP NOT NULL")
-        with cursor.cursor.copy(f"COPY att_daily_in ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_into(cursor, "att_daily_in")
         sql = (f"INSERT INTO {table} ({cols}) SELECT {cols} FROM att_daily_in ORDER BY staff_id, day "  # noqa: S608
-               f"ON CONFLICT (staff_id, day) DO UPDATE SET {updates}")  # identifiers come from the model, not input
+               f"ON CONFLICT (staff_id, day) DO UPDATE SET {updates} WHERE {changed}")  # identifiers from the model
         cursor.execute(sql)
         cursor.execute("DROP TABLE att_daily_in")
 

@@ -11,5 +11,6 @@ from kycuong.core.periods import TZ
 def punch(device: Device, staff, day: dt.date, hhmm: str, *, pin: str = "1", status: int = 0) -> Punch:
     h, m = (int(x) for x in hhmm.split(":"))
     at = dt.datetime.combine(day, dt.time(h, m), tzinfo=TZ)
-    return Punch.objects.create(device=device, pin=pin, punched_at=at, day=day, status=status, staff=staff,
+    return Punch.objects.create(device=device, pin=pin, punched_at=at, day=day, seconds=h * 3600 + m * 60,
+                                status=status, staff=staff,
                                 raw=f"{pin}\t{at:%Y-%m-%d %H:%M:%S}\t{status}", received_at=at)

@@ -43,9 +43,9 @@ def august(device, org, django_capture_on_commit_callbacks):
 def test_each_day_is_classified_by_the_calendar(august):
     symbols = {d.isoformat(): r.symbol for d, r in august.items()}
     assert symbols == {
-        "2026-08-20": "+", "2026-08-21": "V", "2026-08-22": "M", "2026-08-23": "",
+        "2026-08-20": "+", "2026-08-21": "V", "2026-08-22": "M",  # Saturday 22/8 is a swapped working day
         "2026-08-24": "P", "2026-08-25": "P", "2026-08-26": "CT", "2026-08-27": "½", "2026-08-28": "Q",
-        "2026-08-29": "", "2026-08-30": "", "2026-08-31": "L", "2026-09-01": "L", "2026-09-02": "L",
+        "2026-08-31": "L", "2026-09-01": "L", "2026-09-02": "L",
         "2026-09-03": "M", "2026-09-04": "V",
     }
     assert august[D(2026, 8, 22)].late_minutes == 30 and august[D(2026, 8, 22)].is_working_day
@@ -84,7 +84,16 @@ def test_recompute_is_idempotent(august, org):
     before = list(DailyAttendance.objects.filter(staff=me).order_by("day").values_list("day", "status", "late_minutes"))
     attendance_compute(start=D(2026, 8, 20), end=D(2026, 9, 4), staff_ids=[me.pk], now=NOW)
     after = list(DailyAttendance.objects.filter(staff=me).order_by("day").values_list("day", "status", "late_minutes"))
-    assert before == after and len(after) == 16
+    assert before == after and len(after) == 13  # 16 days less three weekend days without a row
+
+
+def test_a_day_that_becomes_a_day_off_loses_its_row(august, org):
+    from kycuong.workdays.services import calendar_override_set
+
+    me = org.staff["officer_a"]
+    calendar_override_set(date=D(2026, 8, 22), kind="day_off", reason="Điều chỉnh lịch", actor=org.user("admin"))
+    attendance_compute(start=D(2026, 8, 20), end=D(2026, 9, 4), staff_ids=[me.pk], now=NOW)
+    assert not DailyAttendance.objects.filter(staff=me, day=D(2026, 8, 22)).exists()
 
 
 def test_grace_minutes_per_unit(device, org):
