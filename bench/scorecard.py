@@ -245,6 +245,7 @@ def load(n: int, reload: bool) -> float:
     t_copy = time.perf_counter() - t
     with connection.cursor() as c:
         t2 = time.perf_counter()
+        c.execute("SET maintenance_work_mem = '512MB'")
         for _name, definition in indexes:
             c.execute(definition)
         c.execute("ANALYZE dossiers_dossier")

@@ -134,18 +134,38 @@ def scorecard_refresh_current(*, now: dt.datetime | None = None) -> list[Compute
     now = now or timezone.now()
     started = time.perf_counter()
     _state()
-    RefreshState.objects.filter(key=REFRESH_KEY).update(dirty=False, dirty_since=None)
+    RefreshState.objects.filter(key=REFRESH_KEY).update(dirty=False, dirty_since=None, refreshed_at=now)
     summaries = [scorecard_compute(set_code=code, period=p, now=now, audit=False)
                  for code in _live_sets() for p in current_periods(now)]
-    RefreshState.objects.filter(key=REFRESH_KEY).update(refreshed_at=timezone.now(),
-                                                        refresh_seconds=time.perf_counter() - started)
+    RefreshState.objects.filter(key=REFRESH_KEY).update(refresh_seconds=time.perf_counter() - started)
     return summaries
 
 
+#: Event logs (app label, model) whose new rows mean the running figures may have changed; a safety
+#: net for modules that do not call `scorecard_touch` (both have an index on `at`).
+ACTIVITY_LOGS = (("dossiers", "DossierEvent"), ("feedback", "Event"))
+
+
+def _activity_since(since: dt.datetime | None) -> bool:
+    from django.apps import apps
+
+    if since is None:
+        return True
+    for app_label, model_name in ACTIVITY_LOGS:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        if model.objects.filter(at__gt=since).exists():
+            return True
+    return False
+
+
 def scorecard_refresh_if_dirty(*, now: dt.datetime | None = None) -> list[ComputeSummary]:
-    """The every-minute job: refresh only when an event marked the scorecard dirty."""
+    """The every-minute job: refresh when an event marked the scorecard dirty (`scorecard_touch`), or
+    when dossier/feedback events were logged since the last refresh."""
     state = _state()
-    if not state.dirty:
+    if not state.dirty and not _activity_since(state.refreshed_at):
         return []
     return scorecard_refresh_current(now=now)
 

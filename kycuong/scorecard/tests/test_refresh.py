@@ -98,3 +98,15 @@ def test_nightly_computes_running_and_previous_periods(dataset):
     labels = {(s.set_code, s.period) for s in summaries}
     assert ("dvc766", "2026-10") in labels and ("dvc766", "2026-11") in labels
     assert ("kycuong", "2026-Q4") in labels and ("dvc766", "2026") in labels and ("dvc766", "2025") in labels
+
+
+def test_the_minute_job_also_notices_events_logged_without_a_touch(dataset):
+    from django.utils import timezone
+
+    from kycuong.dossiers.models import DossierEvent
+
+    scorecard_refresh_if_dirty()  # first run: never refreshed → refresh
+    assert scorecard_refresh_if_dirty() == []  # nothing happened since
+    dossier = Dossier.objects.filter(unit=dataset.ward_a).first()
+    DossierEvent.objects.create(dossier=dossier, type="note", at=timezone.now() + dt.timedelta(seconds=1))
+    assert scorecard_refresh_if_dirty() != []
