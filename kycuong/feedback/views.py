@@ -27,7 +27,7 @@ from kycuong.org.selectors import units_visible_to
 from . import selectors, services
 from .forms import IntakeForm, LookupForm, RateForm, ReasonForm, StaffEntryForm, SupplyInfoForm
 from .models import AnswerStatus, Category, Kind, Photo, Satisfaction, Status
-from .ratelimit import intake_allowed
+from .ratelimit import intake_allowed, lookup_blocked, lookup_failed
 
 SESSION_KEY = "feedback_submitted"
 
@@ -94,13 +94,21 @@ def submitted(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/submitted.html", {"item": item, "secret": data["secret"], "track_url": track})
 
 
+def _too_many(request: HttpRequest, code: str = "") -> HttpResponse:
+    return render(request, "feedback/lookup.html", {"form": LookupForm(initial={"code": code}), "too_many": True},
+                  status=429)
+
+
 def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET or None)
+    if form.is_valid() and lookup_blocked(request):
+        return _too_many(request)
     if form.is_valid():
         code = form.cleaned_data["code"].strip().upper()
         try:
             selectors.item_for_tracking(code=code, secret=form.cleaned_data["k"])
         except NotFound as exc:
+            lookup_failed(request)
             form.add_error(None, str(exc.message))
         else:
             return redirect(reverse("feedback:track", args=[code]) + f"?k={form.cleaned_data['k'].strip()}")
@@ -112,9 +120,12 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     """The citizen's tracking page (code + secret): public events, the published answer, and the
     rating / reopen / supply-information forms. Never internal notes or other people's data."""
     secret = (request.POST.get("k") or request.GET.get("k") or "").strip()
+    if lookup_blocked(request):
+        return _too_many(request, code)
     try:
         item = selectors.item_for_tracking(code=code, secret=secret)
     except NotFound:
+        lookup_failed(request)
         return render(request, "feedback/lookup.html", {"form": LookupForm(initial={"code": code}),
                                                         "not_found": True}, status=404)
     rate_form, reopen_form, info_form = RateForm(), ReasonForm(), SupplyInfoForm()

@@ -174,3 +174,13 @@ def test_knowledge_base_searches_without_diacritics_and_lists_only_published(cli
     assert client.get(f"/hoi-dap/{hidden.code}/").status_code == 404
     detail = client.get(f"/hoi-dap/{sub.item.code}/").content.decode()
     assert "Đỗ Văn Bảo" not in detail and "bao@example.com" not in detail
+
+
+def test_repeated_failed_lookups_are_rate_limited_per_ip(client, org, categories):
+    sub = services.feedback_submit(category=categories["duong"], description="x")
+
+    statuses = [client.get(f"/phan-anh/tra-cuu/{sub.item.code}/?k=wrong{i}").status_code for i in range(21)]
+    right_secret_now = client.get(f"/phan-anh/tra-cuu/{sub.item.code}/?k={sub.secret}")
+
+    assert statuses == [404] * 20 + [429]
+    assert right_secret_now.status_code == 429, "blocked for the window, even with the right secret"
