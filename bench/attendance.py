@@ -203,29 +203,30 @@ def month_of_punches(devices: list, per_device: dict[str, list[str]], rng: rando
     days = [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(31)]
     work = [d for d in days if cal.is_working_day(d)]
     staff_of = {(m[0], m[1]): m[2] for m in PinMapping.objects.values_list("unit_id", "pin", "staff_id")}
-    received = dt.datetime.now(TZ)
+    received = dt.datetime.now(TZ).isoformat()
     cols = ("device_id, pin, punched_at, day, seconds, status, verify, workcode, raw, staff_id, clock_suspect, source, "
             "received_at, note")
     n = 0
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {Punch._meta.db_table} ({cols}) FROM STDIN") as copy:
         for device in devices:
+            buf = []
             for pin in per_device[device.serial_number]:
                 staff_id = staff_of[(device.unit_id, pin)]
                 for day in work:
                     r = rng.random()
                     if r < 0.01:
-                        continue
+                        continue  # absent
                     late = rng.random() < 0.1
-                    tin = dt.datetime.combine(day, dt.time(8 if late else 7, rng.randrange(60), rng.randrange(60)), tzinfo=TZ)
-                    copy.write_row((device.pk, pin, tin, day, tin.hour * 3600 + tin.minute * 60 + tin.second, 0, 1, "", f"{pin}\t{tin:%Y-%m-%d %H:%M:%S}\t0\t1", staff_id, False,
-                                    "device", received, ""))
-                    n += 1
-                    if r < 0.03:
-                        continue
-                    tout = dt.datetime.combine(day, dt.time(17 if r > 0.06 else 16, rng.randrange(60), rng.randrange(60)), tzinfo=TZ)
-                    copy.write_row((device.pk, pin, tout, day, tout.hour * 3600 + tout.minute * 60 + tout.second, 1, 1, "", f"{pin}\t{tout:%Y-%m-%d %H:%M:%S}\t1\t1", staff_id,
-                                    False, "device", received, ""))
-                    n += 1
+                    s_in = (8 if late else 7) * 3600 + rng.randrange(3600)
+                    s_out = (17 if r > 0.06 else 16) * 3600 + rng.randrange(3600)
+                    for status, sec in ((0, s_in), (1, None if r < 0.03 else s_out)):
+                        if sec is None:
+                            continue  # forgot to punch out
+                        hms = f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
+                        buf.append(f"{device.pk}\t{pin}\t{day} {hms}+07\t{day}\t{sec}\t{status}\t1\t\t"
+                                   f"{pin}\\t{day} {hms}\\t{status}\\t1\t{staff_id}\tf\tdevice\t{received}\t\n")
+                        n += 1
+            copy.write("".join(buf))
     with connection.cursor() as cur:
         cur.execute(f"ANALYZE {Punch._meta.db_table}")
     return n, work
@@ -306,7 +307,7 @@ def main() -> None:
     print(f"  morning peak of {args.staff} staff: {wall:.1f}s  (goal < 60 s: {'OK' if wall < 60 else 'MISSED'})")
 
     # --- 2. daily computation -----------------------------------------------------------------
-    from kycuong.attendance.services import attendance_compute
+    from kycuong.attendance.services import LAST_TIMINGS, attendance_compute
     from kycuong.core.periods import TZ
 
     t = time.perf_counter()
@@ -319,7 +320,8 @@ def main() -> None:
         rows = attendance_compute(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31), now=now)
         elapsed = time.perf_counter() - t
         print(f"compute ({label}): {rows:,} staff-days (= {args.staff} staff × {len(work)} working days) in {elapsed:.1f}s "
-              f"→ {rows / elapsed:,.0f} staff-days/s")
+              f"→ {rows / elapsed:,.0f} staff-days/s; stages: "
+              + ", ".join(f"{k} {v:.1f}s" for k, v in LAST_TIMINGS.items()))
     from django.db.models import Count
 
     counts = dict(DailyAttendance.objects.filter(is_working_day=True).values_list("status").annotate(
