@@ -85,13 +85,19 @@ def test_public_endpoints_need_no_login_and_expose_no_personal_data(org, categor
 
 
 def test_scorecard_counts_endpoint_sums_the_subtree(org, categories, api_client_for):
-    services.feedback_submit(category=categories["duong"], description="x", place=org.ward_a)
+    from kycuong.feedback.tests.factories import at, item
+
+    item(unit=org.ward_a, status=Status.PUBLISHED, received_at=at(1), resolved_at=at(5))
+    item(unit=org.ward_b, status=Status.IN_PROGRESS, received_at=at(1), resolve_due_at=at(20))
 
     resp = api_client_for(org.user("leader")).get("/api/v1/feedback/scorecard-counts/2026-10/H26")
+    ward = api_client_for(org.user("officer_a")).get("/api/v1/feedback/scorecard-counts/2026-10/H26.P04")
     hidden = api_client_for(org.user("officer_b")).get("/api/v1/feedback/scorecard-counts/2026-10/H26.P04")
 
-    assert resp.status_code == 200 and set(resp.json()) == {"resolved", "resolved_on_time", "open_past_deadline",
-                                                            "rated_not_satisfied", "reopened", "late", "has_data"}
+    assert resp.status_code == 200
+    assert resp.json() == {"resolved": 1, "resolved_on_time": 1, "open_past_deadline": 1, "rated_not_satisfied": 0,
+                           "reopened": 0, "late": 1, "has_data": True}
+    assert ward.json()["open_past_deadline"] == 0 and ward.json()["resolved"] == 1
     assert hidden.status_code == 404
 
 
