@@ -95,6 +95,8 @@ def evidence(request: HttpRequest, unit_code: str, period: str) -> list[Evidence
     """Per-person attendance evidence of a unit (its subtree) for a period (2026-11, 2026-Q4, ...)."""
     unit = unit_by_code(unit_code)
     ensure_unit_visible(request.user, unit.pk)
+    if not selectors.can_oversee(request.user, unit.pk):
+        raise NotFound("not found")
     p = parse_period(period)
     data = selectors.attendance_evidence(unit_ids=[unit.pk], start=p.start, end=p.end)
     codes = dict(Staff.objects.filter(pk__in=list(data)).values_list("pk", "code"))
@@ -105,6 +107,8 @@ def evidence(request: HttpRequest, unit_code: str, period: str) -> list[Evidence
 def timesheet(request: HttpRequest, unit_code: str, month: str) -> TimesheetOut:
     unit = unit_by_code(unit_code)
     ensure_unit_visible(request.user, unit.pk)
+    if not selectors.can_oversee(request.user, unit.pk):
+        raise NotFound("not found")
     p = parse_period(month)
     if p.kind != "month":
         raise NotFound("month expected: YYYY-MM")

@@ -143,6 +143,13 @@ def pending_commands(device: Device) -> QuerySet[DeviceCommand]:
     return device.commands.filter(status__in=[CommandStatus.PENDING, CommandStatus.SENT]).order_by("id")
 
 
+def can_oversee(user: Any, unit_id: int) -> bool:
+    """Who may see other people's attendance in a unit: its heads and deputies (and of its
+    ancestors), and city-wide roles (leaders, inspectors, admins). Colleagues may not."""
+    scope = scope_for(user)
+    return scope.all_units or scope.manages(unit_id)
+
+
 def managed_units(user: Any) -> QuerySet[Unit]:
     scope = scope_for(user)
     if scope.manages_all:

@@ -95,12 +95,22 @@ def _unit_for(request: HttpRequest) -> Unit:
 
 
 def _units_choice(user: Any) -> list[Unit]:
-    return list(units_visible_to(user).exclude(kind="city").order_by("path")[:300])
+    scope = scope_for(user)
+    qs = units_visible_to(user) if scope.all_units else selectors.managed_units(user)
+    return list(qs.exclude(kind="city").order_by("path")[:300])
+
+
+def _oversee(request: HttpRequest) -> Unit:
+    """The unit of a people-level view (today, timesheet): its managers and city-wide roles only."""
+    unit = _unit_for(request)
+    if not selectors.can_oversee(request.user, unit.pk):
+        raise Http404
+    return unit
 
 
 @login_required
 def today_page(request: HttpRequest) -> HttpResponse:
-    unit = _unit_for(request)
+    unit = _oversee(request)
     now = timezone.now()
     try:  # ?ngay=YYYY-MM-DD: the board of an earlier day as it stood at the end of that day
         day = dt.date.fromisoformat(request.GET.get("ngay", ""))
@@ -143,7 +153,7 @@ def my_month(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def timesheet_page(request: HttpRequest) -> HttpResponse:
-    unit = _unit_for(request)
+    unit = _oversee(request)
     year, month = _month(request)
     sheet = selectors.timesheet(unit=unit, year=year, month=month)
     if request.GET.get("xuat") == "xlsx":
