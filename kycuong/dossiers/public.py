@@ -16,13 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.errors import DomainError, NotFound
 from kycuong.core.periods import TZ
 from kycuong.core.text import mask_name
 
-from .models import Dossier, DossierEvent, EventType, Status
+from .models import Channel, Dossier, DossierEvent, EventType, FeePayment, Status
 
 #: Lookups allowed per IP per window (settings can override).
 LOOKUP_LIMIT = getattr(settings, "KYCUONG_PUBLIC_LOOKUP_LIMIT", 30)
@@ -118,57 +119,89 @@ def _secret_matches(stored: str, given: str | None) -> bool:
     return hmac.compare_digest(stored.upper().encode(), given.encode())
 
 
+_DOSSIER_FIELDS = ("id", "code", "secret", "status", "channel", "applicant_name", "submitted_at", "received_at",
+                   "due_at", "apology_due_at", "finished_at", "returned_at", "fee_amount", "fee_payment",
+                   "procedure__code", "procedure__name", "unit__name", "received_unit__name", "current_unit__name")
+_EVENT_FIELDS = ("type", "at", "reason", "new_due_at", "from_unit__name", "to_unit__name", "step__name")
+_OPEN = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT})
+_DUE_EVENTS = frozenset({EventType.APOLOGIZED, EventType.SUPPLEMENT_COMPLETED})
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A datetime column read through a plain cursor: SQLite gives naive-UTC text, PostgreSQL an
+    aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(TZ)
+
+
+#: SQL compiled once per database connection alias from the ORM querysets below; compiling a
+#: three-join query costs more than running it, and the lookup is the busiest public endpoint.
+_SQL_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _compiled(name: str) -> str:
+    key = (connection.alias, connection.vendor + ":" + name)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        if name == "dossier":
+            qs: Any = Dossier.objects.filter(code="?").order_by().values_list(*_DOSSIER_FIELDS)[:1]
+        else:
+            qs = (DossierEvent.objects.filter(dossier_id=0, type__in=PUBLIC_EVENTS).order_by("at", "id")
+                  .values_list(*_EVENT_FIELDS))
+        sql, _params = qs.query.sql_with_params()
+        _SQL_CACHE[key] = sql
+    return sql
+
+
 def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.datetime | None = None) -> PublicDossier:
-    """The public view of one dossier. Two queries: the dossier by its unique code (with its
-    procedure and units joined) and its public events (with unit and step names)."""
+    """The public view of one dossier. Two indexed queries (the dossier by its unique code with
+    procedure and unit names joined; its public events with unit and step names joined), compiled
+    once and run on a plain cursor."""
     code = (code or "").strip().upper()
     if not code or len(code) > 60:
         raise not_found_error()
-    dossier = (
-        Dossier.objects.select_related("procedure", "unit", "received_unit", "current_unit")
-        .only("id", "code", "secret", "status", "channel", "applicant_name", "submitted_at", "received_at", "due_at",
-              "apology_due_at", "finished_at", "returned_at", "fee_amount", "fee_payment",
-              "procedure__code", "procedure__name", "unit__name", "received_unit__name", "current_unit__name")
-        .filter(code=code).first()
-    )
-    if dossier is None or not _secret_matches(dossier.secret, secret):
-        raise not_found_error()
-    events = list(
-        DossierEvent.objects.filter(dossier_id=dossier.pk, type__in=PUBLIC_EVENTS)
-        .select_related("from_unit", "to_unit", "step")
-        .only("type", "at", "reason", "new_due_at", "from_unit__name", "to_unit__name", "step__name")
-        .order_by("at", "id")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_compiled("dossier"), [code])
+        values = cursor.fetchone()
+        if values is None:
+            raise not_found_error()
+        row = dict(zip(_DOSSIER_FIELDS, values, strict=True))
+        if not _secret_matches(row["secret"], secret):
+            raise not_found_error()
+        cursor.execute(_compiled("events"), [row["id"], *[str(t) for t in PUBLIC_EVENTS]])
+        events = cursor.fetchall()
     labels = dict(EventType.choices)
     timeline = []
     apology_reason = ""
-    for ev in events:
-        unit = ev.to_unit.name if ev.to_unit else (ev.from_unit.name if ev.from_unit else dossier.unit.name)
-        step = ev.step.name if ev.step else ""
-        if ev.type == EventType.APOLOGIZED:
-            apology_reason = ev.reason
-        timeline.append(PublicEvent(type=ev.type, label=str(labels.get(ev.type, ev.type)), at=ev.at.astimezone(TZ), unit=unit,
-                                    step=step, reason=ev.reason if ev.type in REASON_EVENTS else "",
-                                    new_due_at=ev.new_due_at.astimezone(TZ) if ev.new_due_at and ev.type in (EventType.APOLOGIZED,
-                                                                            EventType.SUPPLEMENT_COMPLETED) else None))
+    for type_, ev_at, reason, new_due_at, from_unit, to_unit, step in events:
+        if type_ == EventType.APOLOGIZED:
+            apology_reason = reason
+        timeline.append(PublicEvent(
+            type=type_, label=str(labels.get(type_, type_)), at=_aware(ev_at),
+            unit=to_unit or from_unit or row["unit__name"], step=step or "",
+            reason=reason if type_ in REASON_EVENTS else "",
+            new_due_at=_aware(new_due_at) if type_ in _DUE_EVENTS else None))
+    for key in ("submitted_at", "received_at", "due_at", "apology_due_at", "finished_at", "returned_at"):
+        row[key] = _aware(row[key])
     from django.utils import timezone
 
-    def local(value: dt.datetime | None) -> dt.datetime | None:
-        return value.astimezone(TZ) if value else None
-
     now = at or timezone.now()
-    open_ = dossier.status in (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
-    late = bool(dossier.due_at and ((open_ and now > dossier.due_at) or
-                                     (dossier.finished_at and dossier.finished_at > dossier.due_at)))
+    due, finished = row["due_at"], row["finished_at"]
+    late = bool(due and ((row["status"] in _OPEN and now > due) or (finished and finished > due)))
     return PublicDossier(
-        code=dossier.code, procedure_code=dossier.procedure.code, procedure_name=dossier.procedure.name,
-        unit=dossier.unit.name, received_unit=dossier.received_unit.name, current_unit=dossier.current_unit.name,
-        applicant=mask_name(dossier.applicant_name), status=dossier.status,
-        status_label=str(dossier.get_status_display()), channel=str(dossier.get_channel_display()),
-        submitted_at=local(dossier.submitted_at), received_at=local(dossier.received_at), due_at=local(dossier.due_at),
-        apology_due_at=local(dossier.apology_due_at), apology_reason=apology_reason,
-        finished_at=local(dossier.finished_at), returned_at=local(dossier.returned_at), is_late=late, fee_amount=dossier.fee_amount,
-        fee_payment=str(dossier.get_fee_payment_display()), timeline=timeline,
+        code=row["code"], procedure_code=row["procedure__code"], procedure_name=row["procedure__name"],
+        unit=row["unit__name"], received_unit=row["received_unit__name"], current_unit=row["current_unit__name"],
+        applicant=mask_name(row["applicant_name"]), status=row["status"],
+        status_label=str(Status(row["status"]).label), channel=str(Channel(row["channel"]).label),
+        submitted_at=row["submitted_at"], received_at=row["received_at"], due_at=due,
+        apology_due_at=row["apology_due_at"], apology_reason=apology_reason,
+        finished_at=finished, returned_at=row["returned_at"], is_late=late,
+        fee_amount=row["fee_amount"], fee_payment=str(FeePayment(row["fee_payment"]).label), timeline=timeline,
     )
 
 
