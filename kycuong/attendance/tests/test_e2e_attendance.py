@@ -4,6 +4,8 @@ the "today" board renders and refreshes itself with htmx."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -30,7 +32,7 @@ def test_timesheet_excel_download_matches_the_page(page, org, device):
     assert any(row[1] == me.full_name and row[3 + 2] == "M" for row in screen)
     with page.expect_download() as info:
         page.get_by_role("link", name="Xuất Excel").click()
-    ws = load_workbook(info.value.path()).active
+    ws = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     excel = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(min_row=5, max_row=4 + len(screen), values_only=True)]
     assert excel == screen
 
