@@ -432,6 +432,18 @@ def main() -> None:
     labels = ", ".join(p.label for p in current_periods())
     print(f"event → current week and month ({labels}) refreshed: {t_refresh:6.2f}s "
           f"(+ ≤ 20 s debounce + worker poll; goal ≤ 60 s); refresh_seconds stored {state.refresh_seconds:.2f}s")
+    # Drill-down ("why") for the whole city and for one ward, as a city-wide user.
+    from django.contrib.auth import get_user_model
+
+    from kycuong.scorecard.selectors import why
+
+    user, _created = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    for code in ("H26", "H26.P04"):
+        unit = Unit.objects.get(code=code)
+        t = time.perf_counter()
+        result = why(set_code="dvc766", unit=unit, period_a="2026-09", period_b=PERIOD, user=user, now=NOW)
+        print(f"why {code} 2026-09 → {PERIOD}: {time.perf_counter() - t:6.2f}s ({result.late_total:,} late dossiers listed "
+              f"{len(result.late_dossiers)}, {len(result.procedures)} procedures, {len(result.officers)} officers)")
     print(f"whole benchmark: {time.perf_counter() - started:.0f}s")
 
 

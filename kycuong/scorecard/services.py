@@ -75,19 +75,17 @@ def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime |
         source = measure.source if measure else ""
         if measure and source not in sources:
             sources[source] = SOURCES[source](ctx)
-    rows: list[Result] = []
+    rows: dict[tuple[int, int], tuple[Any, ...]] = {}
     for node in tree:
         for ind in indicators:
-            rows.append(_result(ind, node.id, period, sources, now))
+            rows[(ind.pk, node.id)] = _values(ind, node.id, sources)
     existing = {(r[0], r[1]): r[2:] for r in Result.objects.filter(indicator_set=indicator_set, period=period.label)
                 .values_list("indicator_id", "unit_id", *VALUE_FIELDS)}
-    changed = [r for r in rows if existing.get((r.indicator_id, r.unit_id)) != tuple(getattr(r, f) for f in VALUE_FIELDS)]
+    changed = [(key, values) for key, values in rows.items() if existing.get(key) != values]
     with transaction.atomic():
         # Only changed figures are written (the every-minute refresh usually changes a handful of rows);
         # every row of the period then gets the new computation time in one statement.
-        Result.objects.bulk_create(
-            changed, batch_size=2000, update_conflicts=True, unique_fields=["indicator", "unit", "period"],
-            update_fields=[*VALUE_FIELDS, "computed_at", "period_kind", "period_start", "indicator_set"])
+        _upsert(indicator_set.pk, period, changed, now)
         Result.objects.filter(indicator_set=indicator_set, period=period.label).exclude(computed_at=now).update(
             computed_at=now)
         seconds = time.perf_counter() - started
@@ -99,23 +97,43 @@ def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime |
     return ComputeSummary(set_code, period.label, len(tree), len(rows), seconds)
 
 
-def _result(ind: Indicator, unit_id: int, period: Period, sources: dict[str, SourceData], now: dt.datetime) -> Result:
-    base = {"indicator_set_id": ind.indicator_set_id, "indicator": ind, "unit_id": unit_id, "period": period.label,
-            "period_kind": period.kind, "period_start": period.start, "computed_at": now}
+def _values(ind: Indicator, unit_id: int, sources: dict[str, SourceData]) -> tuple[Any, ...]:
+    """(numerator, denominator, rate, points, applicable, source_has_data, note) — VALUE_FIELDS."""
     measure = MEASURES.get(ind.formula)
     if measure is None:
-        return Result(**base, applicable=False, source_has_data=False,
-                      note=_("Công thức “%(f)s” chưa được hỗ trợ") % {"f": ind.formula})
+        return (None, None, None, None, False, False, _("Công thức “%(f)s” chưa được hỗ trợ") % {"f": ind.formula})
     data = sources[measure.source]
     if not data.has_data or unit_id in data.missing_units:
-        return Result(**base, applicable=False, source_has_data=False, note=data.note)
+        return (None, None, None, None, False, False, data.note)
     counts = data.counts.get(unit_id, {})
     numerator, denominator = measure.numerator(counts), measure.denominator(counts)
     if denominator <= 0:
-        return Result(**base, numerator=numerator, denominator=denominator, applicable=False)
+        return (numerator, denominator, None, None, False, True, "")
     rate = numerator / denominator
     points = points_for(max_points=float(ind.max_points), rate=rate, thresholds=ind.thresholds)
-    return Result(**base, numerator=numerator, denominator=denominator, rate=rate, points=points, applicable=True)
+    return (numerator, denominator, rate, points, True, True, "")
+
+
+def _upsert(set_id: int, period: Period, changed: list[tuple[tuple[int, int], tuple[Any, ...]]],
+            now: dt.datetime) -> None:
+    """INSERT … ON CONFLICT (indicator, unit, period) DO UPDATE in one executemany (both databases)."""
+    if not changed:
+        return
+    from django.db import connection
+
+    table = Result._meta.db_table
+    cols = ["indicator_set_id", "indicator_id", "unit_id", "period", "period_kind", "period_start", *VALUE_FIELDS,
+            "computed_at"]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols[4:])
+    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "  # noqa: S608
+           f"ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET {updates}")  # constant identifiers only
+    start = connection.ops.adapt_datefield_value(period.start)
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [(set_id, ind_id, unit_id, period.label, period.kind, start, *values, at)
+              for (ind_id, unit_id), values in changed]
+    with connection.cursor() as cursor:
+        for i in range(0, len(params), 2000):
+            cursor.executemany(sql, params[i:i + 2000])
 
 
 def current_periods(now: dt.datetime | None = None) -> list[Period]:

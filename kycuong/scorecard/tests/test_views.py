@@ -49,7 +49,7 @@ def test_unit_page_has_trend_charts_with_numbers(computed, client):
     response = client.get("/chi-so/don-vi/H26.P04/?set=dvc766&period=2026-10")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("<svg") >= 2 + 11
+    assert html.count("<svg") >= 2 + 11 + 11  # totals, each indicator by month and by week
     assert "Số liệu" in html and "xu-huong.csv" in html
     assert "Chưa có dữ liệu từ phân hệ nguồn" in html or "Phân hệ nguồn chưa được cài đặt" in html
     csv_response = client.get("/chi-so/don-vi/H26.P04/xu-huong.csv?set=dvc766&period=2026-10&kind=month")
