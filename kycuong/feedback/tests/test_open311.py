@@ -13,7 +13,7 @@ from georeport import GeoReport
 from kycuong.feedback import services
 from kycuong.feedback.models import Channel, FeedbackItem, Open311Key, Status
 
-pytestmark = pytest.mark.django_db(transaction=True)
+live = pytest.mark.django_db(transaction=True)  # the live server runs in another thread
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def published(org, categories):
     return done, other
 
 
+@live
 def test_georeport_client_reads_services_requests_and_one_request_in_json(live_server, published):
     done, other = published
     client = GeoReport(f"{live_server.url}/open311/v2")
@@ -57,6 +58,7 @@ def test_georeport_client_reads_services_requests_and_one_request_in_json(live_s
         assert secret not in raw, "the public never sees personal data nor unpublished text"
 
 
+@live
 def test_georeport_client_reads_services_requests_and_one_request_in_xml(live_server, published):
     done, other = published
     client = GeoReport(f"{live_server.url}/open311/v2", output_format="xml")
