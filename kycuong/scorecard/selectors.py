@@ -315,8 +315,9 @@ def _visible_dossiers(user: Any) -> Any:
     return dossiers_visible_to(user).annotate(finish_moment=Coalesce("finished_at", "returned_at"))
 
 
-def _lost_queryset(user: Any, unit_ids: list[int], q: Q) -> Any:
-    return _visible_dossiers(user).filter(unit_id__in=unit_ids).filter(q)
+def _lost_queryset(user: Any, unit_ids: list[int] | None, q: Q) -> Any:
+    qs = _visible_dossiers(user)
+    return (qs if unit_ids is None else qs.filter(unit_id__in=unit_ids)).filter(q)
 
 
 def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Period, user: Any,
@@ -338,13 +339,25 @@ def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Pe
         rows.append({"code": rb["code"], "name": rb["name"], "max_points": rb["max_points"], "a": ra, "b": rb,
                      "delta": (pb - pa) if pa is not None and pb is not None else None})
     rows.sort(key=lambda r: (r["delta"] is None, r["delta"] or 0))
-    unit_ids = list(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    unit_ids: list[int] | None = list(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    if len(unit_ids) == Unit.objects.count():
+        unit_ids = None  # the whole tree: no unit filter
     pops_a, pops_b = populations(a, now=now), populations(b, now=now)
     late_q_b = pops_b.late_finished | pops_b.overdue_open
     late_q_a = pops_a.late_finished | pops_a.overdue_open
 
+    # One grouped scan for both periods: late dossiers per (procedure, officer) in A and in B.
+    pairs = (_lost_queryset(user, unit_ids, late_q_a | late_q_b).order_by().values("procedure_id", "accountable_id")
+             .annotate(a=Count("id", filter=late_q_a), b=Count("id", filter=late_q_b)))
+    by_proc: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    by_officer: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    late_total = 0
+    for row in pairs:
+        for bucket, key in ((by_proc, row["procedure_id"]), (by_officer, row["accountable_id"])):
+            bucket[key][0] += row["a"]
+            bucket[key][1] += row["b"]
+        late_total += row["b"]
     qs_b = _lost_queryset(user, unit_ids, late_q_b)
-    late_total = qs_b.count()
     late = []
     as_of = min(b.end_at, now)
     for d in (qs_b.select_related("procedure", "accountable").order_by("due_at", "code")[:LATE_LIMIT]):
@@ -359,12 +372,12 @@ def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Pe
                      "procedure_code": d.procedure.code, "officer": d.accountable.full_name if d.accountable else "",
                      "due_at": d.due_at, "finished_at": fm, "supplement_count": d.supplement_count, "reason": reason})
 
-    procedures = _compare_counts(_lost_queryset(user, unit_ids, late_q_a), qs_b, "procedure_id")
-    proc_names = dict(Procedure.objects.filter(pk__in=[p["key"] for p in procedures]).values_list("pk", "name"))
-    proc_codes = dict(Procedure.objects.filter(pk__in=[p["key"] for p in procedures]).values_list("pk", "code"))
+    procedures = _compare(by_proc)
+    names = {pk: (code, name) for pk, code, name in
+             Procedure.objects.filter(pk__in=[p["key"] for p in procedures]).values_list("pk", "code", "name")}
     for p in procedures:
-        p["name"], p["code"] = proc_names.get(p["key"], ""), proc_codes.get(p["key"], "")
-    officers = _compare_counts(_lost_queryset(user, unit_ids, late_q_a), qs_b, "accountable_id")
+        p["code"], p["name"] = names.get(p["key"], ("", ""))
+    officers = _compare(by_officer)
     staff_names = dict(Staff.objects.filter(pk__in=[o["key"] for o in officers if o["key"]]).values_list("pk", "full_name"))
     for o in officers:
         o["name"] = staff_names.get(o["key"], _("Chưa phân công")) if o["key"] else _("Chưa phân công")
@@ -374,20 +387,17 @@ def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Pe
                scope_for(user).allows(unit.pk), lost_by_indicator)
 
 
-def _compare_counts(qs_a: Any, qs_b: Any, key: str) -> list[dict[str, Any]]:
-    counts_a = dict(qs_a.order_by().values(key).annotate(n=Count("id")).values_list(key, "n"))
-    counts_b = dict(qs_b.order_by().values(key).annotate(n=Count("id")).values_list(key, "n"))
-    rows = [{"key": k, "a": counts_a.get(k, 0), "b": counts_b.get(k, 0), "delta": counts_b.get(k, 0) - counts_a.get(k, 0)}
-            for k in set(counts_a) | set(counts_b)]
+def _compare(counts: dict[Any, list[int]]) -> list[dict[str, Any]]:
+    rows = [{"key": k, "a": a, "b": b, "delta": b - a} for k, (a, b) in counts.items()]
     rows.sort(key=lambda r: (-r["b"], -r["delta"], str(r["key"])))
     return rows
 
 
-def _lost_counts(set_code: str, user: Any, unit_ids: list[int], pops_a: Populations, pops_b: Populations
+def _lost_counts(set_code: str, user: Any, unit_ids: list[int] | None, pops_a: Populations, pops_b: Populations
                  ) -> dict[str, dict[str, Any]]:
     """For each dossier indicator: how many dossiers (visible to the viewer) lost points in A and in B."""
     out: dict[str, dict[str, Any]] = {}
-    base = _visible_dossiers(user).filter(unit_id__in=unit_ids).order_by()
+    base = _lost_queryset(user, unit_ids, Q()).order_by()
     aggregates: dict[str, Any] = {}
     codes = []
     for ind in Indicator.objects.filter(indicator_set__code=set_code).order_by("order"):

@@ -148,3 +148,11 @@ def test_demo_computes_history(dataset):
     assert Result.objects.filter(period="2026-10", indicator_set__code="dvc766", unit__code="H26.P04",
                                  indicator__code="progress.on_time").get().numerator == 5
     assert Result.objects.filter(period="2026-W47").exists()
+
+
+def test_why_for_the_city_covers_every_unit(computed, client):
+    client.force_login(computed.user("leader"))
+    ctx = client.get("/chi-so/don-vi/H26/vi-sao/?set=dvc766&a=2026-09&b=2026-10").context["why"]
+    # P04: 4; P01 and X01: one late each; Sở Tư pháp's office: one overdue open.
+    assert ctx.late_total == 7
+    assert {p["code"]: p["b"] for p in ctx.procedures} == {"T.001": 3, "T.002": 3, "T.003": 1}
