@@ -286,7 +286,7 @@ def today_board(*, unit: Unit, now: dt.datetime) -> dict[str, Any]:
     absences = {a.staff_id: a for a in Absence.objects.filter(staff_id__in=ids, status=AbsenceStatus.APPROVED,
                                                               start__lte=today, end__gte=today)}
     now_sec = local.hour * 3600 + local.minute * 60 + local.second
-    groups: dict[str, list[dict[str, Any]]] = {"in": [], "late": [], "absent": [], "away": [], "left": []}
+    groups: dict[str, list[dict[str, Any]]] = {"in": [], "late": [], "absent": [], "away": [], "left": [], "missing": []}
     for person in staff:
         times = punches.get(person.pk, [])
         absence = absences.get(person.pk)
@@ -308,11 +308,14 @@ def today_board(*, unit: Unit, now: dt.datetime) -> dict[str, Any]:
             if started:
                 groups["absent"].append(item)
             continue
-        if res.late_minutes:
+        day_over = bool(sessions) and now_sec >= sessions[-1][1]
+        if day_over and len(times) == 1:
+            groups["missing"].append(item)  # one punch and the day is over: never guessed
+        elif res.late_minutes:
             groups["late"].append(item)
-        elif sessions and now_sec >= sessions[-1][1] and len(times) > 1:
+        elif day_over:
             groups["left"].append(item)
         else:
             groups["in"].append(item)
     return {"unit": unit, "now": local, "working_day": bool(sessions), "groups": groups, "total": len(staff),
-            "present": len(groups["in"]) + len(groups["late"]) + len(groups["left"])}
+            "present": len(groups["in"]) + len(groups["late"]) + len(groups["left"]) + len(groups["missing"])}

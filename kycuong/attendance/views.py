@@ -112,10 +112,14 @@ def _oversee(request: HttpRequest) -> Unit:
 def today_page(request: HttpRequest) -> HttpResponse:
     unit = _oversee(request)
     now = timezone.now()
-    try:  # ?ngay=YYYY-MM-DD: the board of an earlier day as it stood at the end of that day
+    try:  # ?ngay=YYYY-MM-DD[&gio=HH:MM]: an earlier day as it stood at that time (default: its end)
         day = dt.date.fromisoformat(request.GET.get("ngay", ""))
         if day < timezone.localdate():
-            now = dt.datetime.combine(day, dt.time(23, 59), tzinfo=TZ)
+            try:
+                at = dt.time.fromisoformat(request.GET.get("gio", ""))
+            except ValueError:
+                at = dt.time(23, 59)
+            now = dt.datetime.combine(day, at, tzinfo=TZ)
     except ValueError:
         pass
     board = selectors.today_board(unit=unit, now=now)
