@@ -112,3 +112,11 @@ def test_metrics_endpoint(org, categories, api_client_for):
 
     assert rows[0]["label"] == "Đường sá, vỉa hè" and rows[0]["received"] == 1
     assert set(rows[0]["stages"]) == {"refuse", "info", "resolve", "publish"}
+
+
+def test_openapi_document_lists_the_feedback_operations(client):
+    doc = client.get("/api/v1/openapi.json").json()
+
+    ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
+    assert {"feedback_items_list", "feedback_items_reassign", "feedback_scorecard_counts", "feedback_public_answers",
+            "feedback_public_track"} <= ops

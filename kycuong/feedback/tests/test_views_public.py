@@ -184,3 +184,21 @@ def test_repeated_failed_lookups_are_rate_limited_per_ip(client, org, categories
 
     assert statuses == [404] * 20 + [429]
     assert right_secret_now.status_code == 429, "blocked for the window, even with the right secret"
+
+
+def test_knowledge_base_and_open311_lists_use_a_bounded_number_of_queries(client, org, categories,
+                                                                          django_assert_max_num_queries):
+    from kycuong.feedback.tests.factories import item
+
+    for i in range(25):
+        item(unit=org.ward_a, place=org.ward_a, status=Status.PUBLISHED, published_at=timezone.now(),
+             received_at=timezone.now() - dt.timedelta(days=3), public_answer=f"Trả lời {i}",
+             public_question="Hỏi", search_key=f"hoi tra loi {i}")
+
+    with django_assert_max_num_queries(6):
+        kb = client.get("/hoi-dap/")
+    with django_assert_max_num_queries(4):
+        o311 = client.get("/open311/v2/requests.json")
+
+    assert kb.status_code == 200 and kb.content.decode().count("kb-entry") == 20
+    assert len(o311.json()) == 25
