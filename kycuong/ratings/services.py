@@ -134,7 +134,7 @@ def rating_submit_kiosk(*, device: Device, level: str, ticket_id: int | None = N
     try:
         with transaction.atomic():
             if ticket_id is not None:
-                ticket = (Ticket.objects.select_for_update().select_related("dossier", "dossier__procedure")
+                ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("dossier", "dossier__procedure")
                           .filter(pk=ticket_id).first())
                 if ticket is None:
                     raise NotFound(_("Không tìm thấy lượt phục vụ này."), code="subject_not_found")

@@ -132,7 +132,7 @@ class Ticket(models.Model):
     issued_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("khu vực lấy số"))
     area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("khu vực"))
     day = models.DateField(_("ngày"))
-    number = models.PositiveIntegerField(_("số"))
+    number = models.PositiveIntegerField(_("số"), null=True, help_text="set by the last statement of ticket_issue")
     code = models.CharField(_("số thứ tự"), max_length=12)
     public_token = models.CharField(max_length=32, unique=True, help_text="opaque id for the public status page / QR")
     priority = models.CharField(_("nhóm ưu tiên"), max_length=10, choices=Priority.choices, default=Priority.NONE)

@@ -118,19 +118,35 @@ def counter_leave(*, counter: Counter, staff: Staff, at: dt.datetime | None = No
 
 # --- tickets -------------------------------------------------------------------------------------
 
-def _next_number(area_id: int, day: dt.date) -> int:
-    """Atomically take the next number of `area` on `day`: one upsert, row-locked until commit.
+def _number_ticket(ticket: Ticket, letter: str) -> int:
+    """Give `ticket` the next number of its area and day — the LAST statement before commit.
 
-    INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL ≥ 9.5, SQLite ≥ 3.35) locks the
-    sequence row for the rest of the transaction, so concurrent issues queue on it and the numbers
-    are unique and gap-free (a rolled-back issue rolls its increment back too).
+    INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL ≥ 9.5, SQLite ≥ 3.35) locks the area's
+    sequence row until commit, so concurrent issues queue on it and the numbers are unique and
+    gap-free (a rolled-back issue rolls its increment back too). Everything else (the ticket row,
+    its audit event) is written before, so the row is locked only for this statement and the commit.
+    On PostgreSQL the increment and the numbering are one statement (a data-modifying CTE).
     """
-    table = connection.ops.quote_name(TicketSequence._meta.db_table)  # a constant from the model, not input
-    sql = (f'INSERT INTO {table} (area_id, day, "last") VALUES (%s, %s, 1) '  # noqa: S608
-           f'ON CONFLICT (area_id, day) DO UPDATE SET "last" = {table}."last" + 1 RETURNING "last"')
+    seq = connection.ops.quote_name(TicketSequence._meta.db_table)  # constants from the models, not input
+    tickets = connection.ops.quote_name(Ticket._meta.db_table)
+    upsert = (f'INSERT INTO {seq} (area_id, day, "last") VALUES (%s, %s, 1) '  # noqa: S608
+              f'ON CONFLICT (area_id, day) DO UPDATE SET "last" = {seq}."last" + 1 RETURNING "last"')
+    params = [ticket.issued_area_id, ticket.day.isoformat()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [area_id, day.isoformat()])
-        return int(cursor.fetchone()[0])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH s AS ({upsert}) UPDATE {tickets} SET number = s.\"last\", "  # noqa: S608
+                f"code = %s || '-' || lpad(s.\"last\"::text, 3, '0') FROM s WHERE {tickets}.id = %s RETURNING number",
+                [*params, letter, ticket.pk])
+            number = int(cursor.fetchone()[0])
+        else:
+            cursor.execute(upsert, params)
+            number = int(cursor.fetchone()[0])
+            cursor.execute(f"UPDATE {tickets} SET number = %s, code = %s WHERE id = %s",  # noqa: S608
+                           [number, ticket_code(letter, number), ticket.pk])
+    ticket.number = number
+    ticket.code = ticket_code(letter, number)
+    return number
 
 
 def ticket_code(letter: str, number: int) -> str:
@@ -140,7 +156,7 @@ def ticket_code(letter: str, number: int) -> str:
 def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.datetime | None = None,
                  device: Device | None = None, actor: Any = None) -> Ticket:
     """Issue the next ticket of `area` today. Numbers restart daily per area, unique and gap-free
-    under concurrent issue (see `_next_number`). No personal data is taken."""
+    under concurrent issue (see `_number_ticket`). No personal data is taken."""
     if priority not in Priority.values:
         raise ValidationFailed(_("Nhóm ưu tiên không hợp lệ."), details={"field": "priority"})
     if not area.is_active:
@@ -150,14 +166,14 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.dat
     now = _now(at)
     day = timezone.localdate(now)
     with transaction.atomic():
-        number = _next_number(area.pk, day)
         ticket = Ticket.objects.create(
-            unit_id=area.unit_id, issued_area=area, area=area, day=day, number=number,
-            code=ticket_code(area.letter, number), public_token=secrets.token_urlsafe(12),
-            priority=priority, is_priority=priority != Priority.NONE, issued_at=now, queued_at=now,
+            unit_id=area.unit_id, issued_area=area, area=area, day=day, number=None, code="",
+            public_token=secrets.token_urlsafe(12), priority=priority, is_priority=priority != Priority.NONE,
+            issued_at=now, queued_at=now,
         )
         audit_record(action="ticketing.ticket.issue", obj=ticket, actor=actor, at=now, unit_id=area.unit_id,
-                     changes={"code": ticket.code, "priority": priority, "device": device.prefix if device else None})
+                     changes={"area": area.letter, "priority": priority, "device": device.prefix if device else None})
+        _number_ticket(ticket, area.letter)
     return ticket
 
 
