@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from kycuong.core.api import ERRORS
-from kycuong.core.errors import NotFound
+from kycuong.core.errors import DomainError, NotFound
 from kycuong.core.periods import parse_period
 from kycuong.core.text import mask_phone
 from kycuong.org.models import Staff, Unit
@@ -20,8 +20,14 @@ from kycuong.org.selectors import unit_by_code, unit_subtree_ids
 
 from . import selectors, services
 from .models import Category, FeedbackItem, Kind
+from .ratelimit import lookup_blocked, lookup_failed
 
 router = Router(tags=["feedback"])
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
 
 
 class CategoryOut(Schema):
@@ -311,8 +317,14 @@ def public_answers(request: HttpRequest, q: str = "", category: str = "", kind: 
 
 @router.get("/public/track/{code}", response={200: TrackOut, **ERRORS}, auth=None, operation_id="feedback_public_track")
 def public_track(request: HttpRequest, code: str, secret: str) -> TrackOut:
-    """The citizen's view of one item (code + secret)."""
-    item = selectors.item_for_tracking(code=code, secret=secret)
+    """The citizen's view of one item (code + secret); failed attempts are rate-limited per IP."""
+    if lookup_blocked(request):
+        raise RateLimited(_("Tra cứu sai quá nhiều lần, vui lòng thử lại sau."))
+    try:
+        item = selectors.item_for_tracking(code=code, secret=secret)
+    except NotFound:
+        lookup_failed(request)
+        raise
     return TrackOut(code=item.code, status=item.status, status_label=str(item.get_status_display()),
                     category=item.category.name, unit_name=item.unit.name, received_at=item.received_at,
                     due_at=item.due_at, public_answer=item.public_answer if item.status == "published" else "",

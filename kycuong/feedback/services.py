@@ -389,6 +389,9 @@ def feedback_supply_info(*, item: FeedbackItem, text: str, at: dt.datetime | Non
         item.save(update_fields=["status", "updated_at"])
         _event(item, EventType.INFO_RECEIVED, at=now, note=text)
         audit_record(action="feedback.supply_info", obj=item, at=now, changes={"length": len(text)})
+        handlers = [*heads_of(item.unit), *([item.assignee] if item.assignee else [])]
+        _mail(_staff_emails(handlers), _("Người dân đã bổ sung thông tin cho phản ánh %(code)s") % {"code": item.code},
+              _("Thông tin bổ sung đã có trên trang xử lý phản ánh %(code)s.") % {"code": item.code})
     return item
 
 

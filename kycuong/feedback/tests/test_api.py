@@ -120,3 +120,14 @@ def test_openapi_document_lists_the_feedback_operations(client):
     ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
     assert {"feedback_items_list", "feedback_items_reassign", "feedback_scorecard_counts", "feedback_public_answers",
             "feedback_public_track"} <= ops
+
+
+def test_public_track_is_rate_limited_after_repeated_failures(org, categories):
+    sub = services.feedback_submit(category=categories["duong"], description="x")
+    c = Client()
+
+    statuses = [c.get(f"/api/v1/feedback/public/track/{sub.item.code}?secret=bad{i}").status_code for i in range(21)]
+    last = c.get(f"/api/v1/feedback/public/track/{sub.item.code}?secret={sub.secret}")
+
+    assert statuses == [404] * 20 + [429]
+    assert last.status_code == 429 and last.json()["code"] == "rate_limited"
