@@ -690,13 +690,19 @@ def feedback_deadlines_process(*, now: dt.datetime | None = None, notify: bool =
                                               escalation_level__lt=3)
                   .select_related("unit", "assignee").order_by("due_at"))
     done = {"reminders": 0, "escalations": 0}
-    for item in candidates:
+    items = list(candidates)
+    recorded: dict[tuple[int, str, int], set[int]] = {}
+    for item_id, stage_, round_, level_ in DeadlineAlert.objects.filter(item_id__in=[i.pk for i in items]).values_list(
+            "item_id", "stage", "round", "level"):
+        recorded.setdefault((item_id, stage_, round_), set()).add(level_)
+    for item in items:
         stage = item.stage
         if stage is None or item.due_at is None:
             continue
+        existing = recorded.get((item.pk, stage, item.reopen_count), set())
+        if now < item.due_at and 0 in existing:
+            continue
         cal = calendar_for(item.unit)
-        existing = set(DeadlineAlert.objects.filter(item=item, stage=stage, round=item.reopen_count)
-                       .values_list("level", flat=True))
         if now < item.due_at:
             if 0 not in existing and cal.working_seconds_between(now, item.due_at) <= reminder_seconds:
                 done["reminders"] += _alert(item, stage=stage, level=0, unit=item.unit, now=now, notify=notify)
