@@ -714,6 +714,9 @@ def _upsert_daily(rows: list[tuple[Any, ...]], *, computed_at: dt.datetime) -> N
     if connection.vendor == "postgresql":
         _upsert_daily_pg(rows, computed_at)
         return
+    if connection.vendor == "sqlite":
+        _upsert_daily_sqlite(rows, computed_at)
+        return
     objs = [DailyAttendance(staff_id=r[0], day=r[1], unit_id=r[2], is_working_day=r[3], status=r[4], absence_kind=r[5],
                             symbol=r[6], first_in=_clock(r[7]), last_out=_clock(r[8]), punch_count=r[9], late_minutes=r[10],
                             early_minutes=r[11], worked_minutes=r[12], clock_suspect=r[13], computed_at=computed_at)
@@ -723,6 +726,21 @@ def _upsert_daily(rows: list[tuple[Any, ...]], *, computed_at: dt.datetime) -> N
 
 
 _HMS: list[str] = []
+
+
+def _upsert_daily_sqlite(rows: list[tuple[Any, ...]], computed_at: dt.datetime) -> None:
+    """One prepared INSERT ... ON CONFLICT DO UPDATE run with executemany (no model instances)."""
+    table = DailyAttendance._meta.db_table
+    cols = ", ".join(_DAILY_COLS)
+    marks = ", ".join(["%s"] * len(_DAILY_COLS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in [*_UPDATE_COLS, "computed_at"])
+    stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    params = [(r[0], r[1].isoformat(), r[2], r[3], r[4], r[5], r[6], None if r[7] is None else _hms(r[7]),
+               None if r[8] is None else _hms(r[8]), r[9], r[10], r[11], r[12], r[13], stamp) for r in rows]
+    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608 - identifiers from the model
+           f"ON CONFLICT (staff_id, day) DO UPDATE SET {updates}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _hms(seconds: int | None) -> str:
