@@ -310,7 +310,7 @@ def public_answers(request: HttpRequest, q: str = "", category: str = "", kind: 
     """The knowledge base: published, redacted answers; search without diacritics."""
     qs = selectors.knowledge_base(q=q[:200], category=category, kind=kind)
     limit = max(1, min(limit, 100))
-    return [PublicAnswerOut(code=i.code, kind=i.kind, category=i.category.code, title=i.title, question=i.public_question,
+    return [PublicAnswerOut(code=i.code, kind=i.kind, category=i.category.code, title=i.public_title, question=i.public_question,
                             answer=i.public_answer, unit_name=i.unit.name, published_at=i.published_at)
             for i in qs[offset:offset + limit]]
 

@@ -245,9 +245,11 @@ def build(ctx: DemoContext) -> str:
         if obj.status == Status.PUBLISHED and obj.pk in by_item:
             a = by_item[obj.pk]
             obj.public_question, obj.public_answer = a.public_question, a.public_body
-            obj.search_key = fold(" ".join([obj.title, a.public_question, a.public_body, obj.category.name]))
+            obj.public_title = redact(obj.title, names=[obj.reporter_name]).text
+            obj.search_key = fold(" ".join([obj.public_title, a.public_question, a.public_body, obj.category.name]))
             published.append(obj)
-    FeedbackItem.objects.bulk_update(published, ["public_question", "public_answer", "search_key"], batch_size=500)
+    FeedbackItem.objects.bulk_update(published, ["public_title", "public_question", "public_answer", "search_key"],
+                                     batch_size=500)
 
     # Duplicates: merge into an older open or published item of the same category and place.
     merged = 0

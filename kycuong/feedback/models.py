@@ -213,6 +213,7 @@ class FeedbackItem(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("số lần mở lại"), default=0)
     reopened_at = models.DateTimeField(_("mở lại lúc"), null=True, blank=True)
 
+    public_title = models.CharField(_("tiêu đề công khai"), max_length=200, blank=True)
     public_question = models.TextField(_("nội dung công khai"), blank=True)
     public_answer = models.TextField(_("trả lời công khai"), blank=True)
     search_key = models.TextField(blank=True, help_text="fold(title + public question + public answer), for the knowledge base")

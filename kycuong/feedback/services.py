@@ -589,14 +589,15 @@ def answer_publish(*, item: FeedbackItem, actor: Any, public_question: str | Non
         answer.published_at = now
         answer.save(update_fields=["public_question", "public_body", "status", "published_at", "updated_at"])
         item.public_question, item.public_answer = question, body
+        item.public_title = redact(item.title, names=names, extra_values=values).text[:200]
         item.status = Status.PUBLISHED
         item.published_at = now
         item.closed_at = now
         item.due_at = None
         item.escalation_level = 0
         item.escalated_to = None
-        item.search_key = fold(" ".join([item.title, question, body, item.category.name]))
-        item.save(update_fields=["public_question", "public_answer", "status", "published_at", "closed_at", "due_at",
+        item.search_key = fold(" ".join([item.public_title, question, body, item.category.name]))
+        item.save(update_fields=["public_title", "public_question", "public_answer", "status", "published_at", "closed_at", "due_at",
                                  "escalation_level", "escalated_to", "search_key", "updated_at"])
         _event(item, EventType.PUBLISHED, at=now, actor=actor)
         audit_record(action="feedback.publish", obj=item, actor=actor, at=now, changes={"round": answer.round})

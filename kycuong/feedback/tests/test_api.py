@@ -66,7 +66,7 @@ def test_other_units_items_are_not_found(org, categories, api_client_for):
 def test_public_endpoints_need_no_login_and_expose_no_personal_data(org, categories):
     sub = services.feedback_submit(category=categories["duong"], description="Đèn hỏng, tôi là Mai Anh Đào",
                                    reporter_name="Mai Anh Đào", reporter_email="dao@example.com", consent=True,
-                                   place=org.ward_a, title="Đèn hỏng")
+                                   place=org.ward_a, title="Đèn hỏng trước nhà Mai Anh Đào")
     services.answer_save_draft(item=sub.item, body="Đã thay đèn", actor=org.user("officer_a"))
     services.answer_approve(item=sub.item, actor=org.user("head_a"))
     services.answer_publish(item=sub.item, actor=org.user("head_a"))
