@@ -136,10 +136,10 @@ def unit_view(request: HttpRequest, code: str) -> HttpResponse:
             "code": w["code"], "name": w["name"],
             "chart": line_chart(labels=months.periods, series=[
                 (_("Tỷ lệ theo tháng"), [None if v is None else v * 100 for v in m["rates"]])],
-                height=160, unit="%", title=w["name"]),
+                width=380, height=190, unit="%", title=w["name"]),
             "weekly_chart": line_chart(labels=weeks.periods, series=[
                 (_("Tỷ lệ theo tuần"), [None if v is None else v * 100 for v in w["rates"]])],
-                height=160, unit="%", title=_("%(name)s — theo tuần") % {"name": w["name"]}),
+                width=380, height=190, unit="%", title=_("%(name)s — theo tuần") % {"name": w["name"]}),
             "weekly": w, "monthly": m})
     children = _children_totals(indicator_set, period, unit)
     return render(request, "scorecard/unit.html", {
