@@ -260,9 +260,10 @@ def dossier_code_next(*, unit: Unit, day: dt.date) -> str:
         return code_format(unit_code=unit.code, day=day, number=seq.last)
 
 
-def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff | None,
-                      accountable: Staff | None, due_at: dt.datetime | None = None) -> None:
-    """Clock start: due_at, steps with due times and assignees, accountable officer."""
+def _plan_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff | None,
+                     accountable: Staff | None, due_at: dt.datetime | None = None) -> list[DossierStep]:
+    """Clock start: due_at, steps (unsaved) with due times and assignees, accountable officer.
+    Reads only, so callers can take the code sequence lock afterwards and hold it briefly."""
     procedure = dossier.procedure
     calendar = calendar_for(dossier.unit)
     if due_at is None:
@@ -285,13 +286,12 @@ def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff |
             assignee = received_by
         if assignee is None:
             assignee = _default_assignee(step_unit, plan.role)
-        steps.append(DossierStep(dossier=dossier, order=plan.order, name=plan.name, role=plan.role, unit=step_unit,
+        steps.append(DossierStep(order=plan.order, name=plan.name, role=plan.role, unit=step_unit,
                                  assignee=assignee, allotted_seconds=plan.allotted_seconds, due_at=plan.due_at,
                                  status=StepStatus.ACTIVE if plan.order == 1 else StepStatus.PENDING,
                                  started_at=at if plan.order == 1 else None,
                                  warn_at=warn_at_for(calendar=calendar, due_at=plan.due_at,
                                                      total_seconds=plan.allotted_seconds)))
-    DossierStep.objects.bulk_create(steps)
     if accountable is None:
         # "Một việc – một đầu mối": the officer of the main processing step, else the receiver.
         main = next((s for s in steps if s.role == Role.OFFICER and s.assignee is not None), None)
@@ -302,6 +302,13 @@ def _start_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff |
     dossier.warn_at = warn_at_for(calendar=calendar, due_at=due_at, total_seconds=total)
     dossier.accountable = accountable
     dossier.current_unit = steps[0].unit if steps else dossier.unit
+    return steps
+
+
+def _save_steps(dossier: Dossier, steps: list[DossierStep]) -> None:
+    for step in steps:
+        step.dossier = dossier
+    DossierStep.objects.bulk_create(steps)
 
 
 def _new_dossier(*, procedure: Procedure, unit: Unit, received_unit: Unit, applicant: dict[str, Any], at: dt.datetime,
@@ -313,9 +320,8 @@ def _new_dossier(*, procedure: Procedure, unit: Unit, received_unit: Unit, appli
         raise ValidationFailed(_("Hình thức thanh toán phí không hợp lệ."), details={"field": "fee_payment"})
     clean = _clean_applicant(applicant)
     _check_procedure_unit(procedure, unit)
-    code = code or dossier_code_next(unit=received_unit, day=local_day(at))
     return Dossier(
-        code=code, procedure=procedure, unit=unit, received_unit=received_unit, current_unit=received_unit,
+        code=code or "", procedure=procedure, unit=unit, received_unit=received_unit, current_unit=received_unit,
         channel=channel, status=status, applicant_name=clean["name"], applicant_id_number=clean["id_number"],
         applicant_phone=clean["phone"], applicant_email=clean["email"], applicant_address=clean["address"],
         form_data=form_data or {}, secret=secret_new(), fee_amount=procedure.fee,
@@ -352,11 +358,11 @@ def dossier_receive(
                                channel=channel, fee_payment=fee_payment, form_data=form_data,
                                digitized_input=digitized_input, status=Status.RECEIVED, code=code)
         dossier.submitted_at = at
-        dossier.received_at = at
-        dossier.due_at = at  # placeholder for the check constraint, set below
+        steps = _plan_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at)
+        # The sequence row stays locked until commit: take it last, after every read.
+        dossier.code = dossier.code or dossier_code_next(unit=received_unit, day=local_day(at))
         dossier.save()
-        _start_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at)
-        dossier.save(update_fields=["received_at", "original_due_at", "due_at", "warn_at", "accountable", "current_unit"])
+        _save_steps(dossier, steps)
         _event(dossier, EventType.RECEIVED, at=at, actor=received_by, to_unit=unit,
                to_staff=dossier.accountable, new_due_at=dossier.due_at)
         _audit("receive", dossier, actor=received_by, at=at, code=dossier.code, procedure=procedure.code,
@@ -384,6 +390,7 @@ def dossier_refuse_intake(
                                status=Status.REFUSED)
         dossier.submitted_at = at
         dossier.closed_at = at
+        dossier.code = dossier_code_next(unit=received_unit, day=local_day(at))
         dossier.save()
         _event(dossier, EventType.REFUSED, at=at, actor=refused_by, reason=reason)
         _audit("refuse_intake", dossier, actor=refused_by, at=at, reason=reason)
@@ -407,6 +414,7 @@ def dossier_submit(
                                channel=channel, fee_payment=fee_payment, form_data=form_data, digitized_input=True,
                                status=Status.SUBMITTED)
         dossier.submitted_at = at
+        dossier.code = dossier_code_next(unit=unit, day=local_day(at))
         dossier.save()
         _event(dossier, EventType.SUBMITTED, at=at, actor=None, to_unit=unit)
         _audit("submit", dossier, actor=None, at=at, code=dossier.code, procedure=procedure.code)
@@ -419,7 +427,7 @@ def dossier_accept(*, dossier: Dossier, accepted_by: Staff, at: dt.datetime | No
     at = _now(at)
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.SUBMITTED], expected_version=expected_version)
-        _start_processing(dossier, at=at, received_by=accepted_by, accountable=accountable)
+        _save_steps(dossier, _plan_processing(dossier, at=at, received_by=accepted_by, accountable=accountable))
         dossier.status = Status.RECEIVED
         _save(dossier, ["status", "received_at", "original_due_at", "due_at", "warn_at", "accountable", "current_unit"])
         _event(dossier, EventType.RECEIVED, at=at, actor=accepted_by, to_unit=dossier.unit,

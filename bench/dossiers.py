@@ -1,0 +1,358 @@
+"""Benchmark: dossier intake (code sequence included) and public lookup on PostgreSQL with
+1,000,000 dossiers, each against a minimal Django JSON view reading one row by key (issue 3).
+
+Run: .venv/bin/python bench/dossiers.py [--rows 1000000] [--clients 16] [--seconds 15] [--port 8767]
+
+One run:
+1. (Re)creates the database kc_bench_dossiers (override with BENCH_DATABASE_URL), migrates it, builds a
+   city with four wards, one-stop officers, officers and heads, a 4-step procedure, and loads --rows
+   dossiers with 3 events each straight in SQL (generate_series), then ANALYZE.
+2. Serves the project with granian (WSGI, 127.0.0.1, production settings) plus /bench/ceiling/<code>:
+   a minimal Django JSON view reading one dossier row by its unique code, through the same middleware.
+3. Drives concurrent keep-alive clients (processes × threads) for N seconds each at:
+   - the ceiling (GET /bench/ceiling/<code>, random codes over the whole table),
+   - intake: POST /api/v1/dossiers/ (token auth; dossier_receive: the per-unit-per-day sequence row
+     locked FOR UPDATE, due date, 4 steps, event, audit) spread over the four wards' counters,
+   - public lookup: GET /api/v1/public/dossiers/{code}?secret=... (random codes; rate limit raised).
+4. Prints throughput and p50/p99 of each and the ratios to the ceiling, and checks that every code
+   issued under the concurrent intake is unique.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_dossiers")
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DATABASE_URL": DB_URL,
+    "SECRET_KEY": "bench-only-secret-key-not-for-production",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "DB_CONN_MAX_AGE": "600",
+    "LOG_LEVEL": "WARNING",
+    "KYCUONG_VAR_DIR": "/tmp/kc-bench-dossiers",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+# --- served by granian (this module imported as bench.dossiers) ----------------------------------
+
+if __name__ != "__main__":
+    for _k, _v in SERVER_ENV.items():
+        os.environ.setdefault(_k, _v)
+    sys.path.insert(0, str(ROOT))
+    from django.conf import settings as _settings
+    from django.core.wsgi import get_wsgi_application
+    from django.http import Http404, JsonResponse
+    from django.urls import include, path
+
+    _settings.KYCUONG_PUBLIC_LOOKUP_LIMIT = 10**9
+    _settings.ROOT_URLCONF = __name__
+    application = get_wsgi_application()
+
+    def ceiling(request: Any, code: str) -> JsonResponse:
+        from kycuong.dossiers.models import Dossier
+
+        row = Dossier.objects.filter(code=code).values("code", "status", "due_at").first()
+        if row is None:
+            raise Http404
+        return JsonResponse(row)
+
+    urlpatterns = [path("bench/ceiling/<str:code>", ceiling), path("", include("config.urls"))]
+
+
+# --- driver --------------------------------------------------------------------------------------
+
+SETUP = r"""
+import django; django.setup()
+import json, sys
+from django.db import connection
+from kycuong.core.services import api_token_create
+from kycuong.org.models import Membership, Role, UnitKind
+from kycuong.org.tests.factories import StaffFactory, UnitFactory, UserFactory
+from kycuong.dossiers.models import Dossier, DossierEvent
+from kycuong.dossiers.tests.factories import procedure_create
+
+city = UnitFactory(code="H26", name="Ủy ban nhân dân thành phố Hà Nội", kind=UnitKind.CITY)
+wards = [UnitFactory(code=f"H26.P{i:02d}", name=f"Phường {name}", kind=UnitKind.WARD, parent=city)
+         for i, name in enumerate(["Ba Đình", "Ngọc Hà", "Giảng Võ", "Hoàn Kiếm"], start=1)]
+tokens = []
+for w in wards:
+    for role, n in ((Role.ONE_STOP_OFFICER, 2), (Role.OFFICER, 6), (Role.HEAD, 1)):
+        for i in range(n):
+            user = UserFactory(username=f"{w.code}-{role}-{i}")
+            staff = StaffFactory(user=user)
+            Membership.objects.create(staff=staff, unit=w, role=role)
+            if role == Role.ONE_STOP_OFFICER and i == 0:
+                tokens.append([w.code, api_token_create(user=user, name="bench")[1]])
+proc = procedure_create(code="1.001193", name="Đăng ký khai sinh", value=3)
+ROWS = int(sys.argv[1])
+
+def columns(model, overrides):
+    names, exprs = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        names.append(connection.ops.quote_name(f.column))
+        if f.column in overrides:
+            exprs.append(overrides[f.column])
+        elif f.null:
+            exprs.append("NULL")
+        else:
+            default = f.get_default()
+            if isinstance(default, bool):
+                exprs.append("TRUE" if default else "FALSE")
+            elif isinstance(default, int):
+                exprs.append(str(default))
+            elif isinstance(default, dict):
+                exprs.append("'{}'::jsonb")
+            elif isinstance(default, list):
+                exprs.append("'[]'::jsonb")
+            else:
+                exprs.append("''")
+    return ", ".join(names), ", ".join(exprs)
+
+ward_ids = "ARRAY[" + ",".join(str(w.pk) for w in wards) + "]"
+day = "(date '2021-01-01' + ((g / 4) / 400))"
+received = f"(({day}::timestamp + interval '2 hours' + (g % 480) * interval '1 minute') AT TIME ZONE 'UTC')"
+dossier_cols, dossier_exprs = columns(Dossier, {
+    "code": f"'H26.P' || lpad(((g % 4) + 1)::text, 2, '0') || '-' || to_char({day}, 'YYMMDD') || '-' || lpad(((g / 4) % 400 + 1)::text, 4, '0')",
+    "procedure_id": str(proc.pk),
+    "unit_id": f"({ward_ids})[(g % 4) + 1]", "received_unit_id": f"({ward_ids})[(g % 4) + 1]",
+    "current_unit_id": f"({ward_ids})[(g % 4) + 1]",
+    "channel": "'counter'", "status": "'returned'", "applicant_name": "'Nguyễn Văn An'",
+    "secret": "upper(substr(md5(g::text), 1, 8))", "fee_payment": "'none'", "version": "3",
+    "submitted_at": received, "received_at": received, "original_due_at": received + " + interval '3 days'",
+    "due_at": received + " + interval '3 days'", "finished_at": received + " + interval '2 days'",
+    "returned_at": received + " + interval '2 days 1 hour'", "outcome": "'early'", "notified_level": "2",
+    "processing_seconds": "57600", "created_at": received, "updated_at": received,
+})
+event_cols, event_exprs = columns(DossierEvent, {
+    "dossier_id": "d.id", "type": "(ARRAY['received','finished','returned'])[k]",
+    "at": "d.received_at + (k - 1) * interval '1 day'", "from_unit_id": "d.unit_id", "to_unit_id": "d.unit_id",
+})
+with connection.cursor() as cur:
+    cur.execute(f"INSERT INTO dossiers_dossier ({dossier_cols}) SELECT {dossier_exprs} FROM generate_series(0, {ROWS} - 1) g")
+    cur.execute(f"INSERT INTO dossiers_dossierevent ({event_cols}) SELECT {event_exprs} FROM dossiers_dossier d CROSS JOIN generate_series(1, 3) k")
+    cur.execute("ANALYZE")
+    cur.execute("SELECT code, secret FROM dossiers_dossier TABLESAMPLE SYSTEM (1) LIMIT 20000")
+    sample = cur.fetchall()
+    cur.execute("SELECT count(*) FROM dossiers_dossier")
+    n = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM dossiers_dossierevent")
+    m = cur.fetchone()[0]
+json.dump({"dossiers": n, "events": m, "sample": sample, "tokens": tokens}, sys.stdout)
+"""
+
+
+def free_port(preferred: int) -> int:
+    for port in [preferred, 0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return s.getsockname()[1]
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def reset_database() -> None:
+    import psycopg
+
+    dbname = DB_URL.rsplit("/", 1)[1]
+    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def setup_data(rows: int) -> dict[str, Any]:
+    env = {**os.environ, **SERVER_ENV}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", SETUP, str(rows)], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit("data setup failed:\n" + out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_server(port: int, workers: int, threads: int, probe: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
+    granian = str(Path(sys.executable).with_name("granian"))
+    proc = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
+                             "--log-level", "warning", "bench.dossiers:application"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", probe)
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("granian did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def _request(conn: http.client.HTTPConnection, kind: str, rng: random.Random, sample: list[list[str]],
+             token: list[str]) -> tuple[bool, str]:
+    if kind == "intake":
+        body = json.dumps({"procedure": "1.001193", "unit": token[0], "received_unit": token[0],
+                           "applicant": {"name": "Trần Thị Bình", "id_number": f"0011900{rng.randrange(10**5):05d}",
+                                         "phone": "0912345678"}, "digitized_input": True})
+        conn.request("POST", "/api/v1/dossiers/", body, {"Content-Type": "application/json",
+                                                          "Authorization": f"Bearer {token[1]}"})
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status == 201, json.loads(data)["code"] if resp.status == 201 else ""
+    code, secret = rng.choice(sample)
+    url = f"/bench/ceiling/{code}" if kind == "ceiling" else f"/api/v1/public/dossiers/{code}?secret={secret}"
+    conn.request("GET", url)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status == 200, ""
+
+
+def _client_process(port: int, threads: int, seconds: float, kind: str, sample: list[list[str]],
+                    tokens: list[list[str]], seed: int, start_at: float, out: Any) -> None:
+    latencies: list[float] = []
+    codes: list[str] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        token = tokens[(seed * 31 + n) % len(tokens)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local: list[float] = []
+        mine: list[str] = []
+        bad = 0
+        while time.time() < start_at:
+            time.sleep(0.001)
+        end = start_at + seconds
+        while time.time() < end:
+            t0 = time.perf_counter()
+            try:
+                ok, code = _request(conn, kind, rng, sample, token)
+            except (OSError, http.client.HTTPException, ValueError):
+                ok, code = False, ""
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = time.perf_counter() - t0
+            if ok:
+                local.append(elapsed)
+                if code:
+                    mine.append(code)
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(local)
+            codes.extend(mine)
+            errors[0] += bad
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put((latencies, errors[0], codes))
+
+
+def run_load(port: int, clients: int, seconds: float, kind: str, sample: list[list[str]], tokens: list[list[str]],
+             processes: int) -> dict[str, Any]:
+    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    q: Any = mp.Queue()
+    start_at = time.time() + 1.0
+    procs = [mp.Process(target=_client_process, args=(port, n, seconds, kind, sample, tokens, i, start_at, q))
+             for i, n in enumerate(per) if n]
+    for p in procs:
+        p.start()
+    latencies: list[float] = []
+    codes: list[str] = []
+    errors = 0
+    for _ in procs:
+        lat, err, cs = q.get()
+        latencies.extend(lat)
+        codes.extend(cs)
+        errors += err
+    for p in procs:
+        p.join()
+    latencies.sort()
+    n = len(latencies)
+    return {"requests": n, "errors": errors, "rps": n / seconds, "codes": codes,
+            "p50_ms": statistics.median(latencies) * 1000 if n else float("nan"),
+            "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    parser.add_argument("--threads", type=int, default=8, help="granian blocking threads per worker")
+    parser.add_argument("--processes", type=int, default=2, help="client processes (threads = clients / processes)")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    print(f"database {DB_URL}")
+    reset_database()
+    data = setup_data(args.rows)
+    sample = [list(r) for r in data["sample"]]
+    tokens = [list(t) for t in data["tokens"]]
+    print(f"{data['dossiers']:,} dossiers, {data['events']:,} events loaded in {time.monotonic() - started:.0f} s; "
+          f"{len(sample):,} random codes drawn")
+    port = free_port(args.port)
+    server = start_server(port, args.workers, args.threads, f"/bench/ceiling/{sample[0][0]}")
+    print(f"granian WSGI on 127.0.0.1:{port}: {args.workers} worker(s) × {args.threads} threads; "
+          f"{args.clients} clients ({args.processes} processes), {args.seconds:.0f} s per run, {os.cpu_count()} CPUs")
+    results: dict[str, dict[str, Any]] = {}
+    issued: list[str] = []
+    try:
+        for kind in ("ceiling", "intake", "lookup"):
+            warm = run_load(port, args.clients, 2, kind, sample, tokens, args.processes)
+            results[kind] = run_load(port, args.clients, args.seconds, kind, sample, tokens, args.processes)
+            issued += warm["codes"] + results[kind]["codes"]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    def line(name: str, r: dict[str, Any]) -> str:
+        return (f"{name:<46} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   "
+                f"({int(r['requests'])} ok, {int(r['errors'])} errors)")
+
+    ceiling = results["ceiling"]
+    print(line("ceiling: Django JSON view, one row by key", ceiling))
+    print(line("intake: POST /api/v1/dossiers/ (4 counters)", results["intake"]))
+    print(line("lookup: GET /api/v1/public/dossiers/{code}", results["lookup"]))
+    for kind, label in (("intake", "intake"), ("lookup", "public lookup")):
+        r = results[kind]
+        print(f"{label}: throughput ratio to ceiling = {r['rps'] / ceiling['rps']:.2f}   "
+              f"p99 ratio = {r['p99_ms'] / ceiling['p99_ms']:.2f}" + ("   (goal ≥ 0.6)" if kind == "lookup" else ""))
+    unique = len(set(issued))
+    print(f"codes issued under concurrent intake: {len(issued)}, unique: {unique}"
+          + ("" if unique == len(issued) else "   DUPLICATES!"))
+    print(f"total {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
