@@ -509,6 +509,12 @@ def policy_set(*, unit: Unit, grace_late_minutes: int, grace_early_minutes: int,
             unit=unit, defaults={"grace_late_minutes": grace_late_minutes, "grace_early_minutes": grace_early_minutes})
         audit_record(action="attendance.policy.set", obj=unit, actor=actor, unit_id=unit.pk,
                      changes={"grace_late_minutes": grace_late_minutes, "grace_early_minutes": grace_early_minutes})
+        # This month so far is recomputed under the new grace minutes; earlier months stay as decided.
+        today = timezone.localdate()
+        from .tasks import recompute_units
+
+        payload = {"unit_ids": [unit.pk], "start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+        transaction.on_commit(lambda: recompute_units.enqueue(**payload))
     return policy
 
 

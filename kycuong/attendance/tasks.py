@@ -20,6 +20,13 @@ def recompute_days(*, staff_ids: list[int], start: str, end: str) -> int:
 
 
 @task()
+def recompute_units(*, unit_ids: list[int], start: str, end: str) -> int:
+    """Recompute everyone of these units (and their subtrees) after a rule change."""
+    return services.attendance_compute(start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end),
+                                       unit_ids=unit_ids)
+
+
+@task()
 def compute_recent() -> int:
     """Today (so far) and yesterday for everyone under timekeeping."""
     today = timezone.localdate()

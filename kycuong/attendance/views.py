@@ -57,6 +57,13 @@ class DeviceForm(forms.Form):
 class PinForm(forms.Form):
     staff_code = forms.CharField(label=_l("Mã cán bộ"), max_length=20)
     pin = forms.CharField(label=_l("Mã chấm công trên máy (PIN)"), max_length=32)
+    whole_unit = forms.BooleanField(label=_l("Dùng cho mọi máy của đơn vị"), required=False, initial=True,
+                                    help_text=_l("Bỏ chọn nếu mã này chỉ đúng trên máy này."))
+
+
+class PolicyForm(forms.Form):
+    grace_late_minutes = forms.IntegerField(label=_l("Số phút cho phép đến muộn"), min_value=0, max_value=120)
+    grace_early_minutes = forms.IntegerField(label=_l("Số phút cho phép về sớm"), min_value=0, max_value=120)
 
 
 def _month(request: HttpRequest) -> tuple[int, int]:
@@ -159,12 +166,22 @@ def my_month(request: HttpRequest) -> HttpResponse:
 def timesheet_page(request: HttpRequest) -> HttpResponse:
     unit = _oversee(request)
     year, month = _month(request)
+    can_manage = scope_for(request.user).manages(unit.pk)
+    grace = services._UnitRules([unit.pk]).grace(unit.pk)
+    policy_form = PolicyForm(request.POST or None, initial={"grace_late_minutes": grace[0], "grace_early_minutes": grace[1]})
+    if request.method == "POST" and can_manage and policy_form.is_valid():
+        try:
+            services.policy_set(unit=unit, actor=request.user, **policy_form.cleaned_data)
+            messages.success(request, _("Đã lưu. Các ngày sẽ được tính lại trong lần tính kế tiếp."))
+            return redirect(request.get_full_path())
+        except DomainError as exc:
+            policy_form.add_error(None, str(exc.message))
     sheet = selectors.timesheet(unit=unit, year=year, month=month)
     if request.GET.get("xuat") == "xlsx":
         return xlsx_response(selectors.timesheet_xlsx(sheet), f"bang-cham-cong-{unit.code}-{year}-{month:02d}.xlsx")
     return render(request, "attendance/timesheet.html", {
         "sheet": sheet, "unit": unit, "units": _units_choice(request.user), "thang": f"{year}-{month:02d}",
-        "can_manage": scope_for(request.user).manages(unit.pk),
+        "can_manage": can_manage, "policy_form": policy_form, "grace": grace,
     })
 
 
@@ -222,7 +239,8 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
                 if staff is None:
                     pin_form.add_error("staff_code", _("Không có cán bộ mã này."))
                 else:
-                    services.pin_mapping_set(staff=staff, pin=pin_form.cleaned_data["pin"], device=device, actor=request.user)
+                    scope = {"unit": device.unit} if pin_form.cleaned_data["whole_unit"] else {"device": device}
+                    services.pin_mapping_set(staff=staff, pin=pin_form.cleaned_data["pin"], actor=request.user, **scope)
                     messages.success(request, _("Đã gán mã chấm công."))
             elif action in ("activate", "deactivate"):
                 services.device_set_active(device=device, active=action == "activate", actor=request.user)

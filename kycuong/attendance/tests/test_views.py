@@ -139,3 +139,29 @@ def test_api_evidence_and_timesheet(api_client_for, org, month):
     sheet = api.get("/api/v1/attendance/timesheet/H26.P04/2026-08").json()
     assert len(sheet["days"]) == 31
     assert api_client_for(org.user("head_b")).get("/api/v1/attendance/evidence/H26.P04/2026-08").status_code == 404
+
+
+def test_head_sets_grace_minutes_on_the_timesheet_page(client, org, month, django_capture_on_commit_callbacks):
+    from kycuong.attendance.models import AttendancePolicy
+
+    client.force_login(org.user("head_a"))
+    url = "/cham-cong/bang-cham-cong/?don-vi=H26.P04&thang=2026-08"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"grace_late_minutes": 15, "grace_early_minutes": 0}).status_code == 302
+    policy = AttendancePolicy.objects.get(unit=org.ward_a)
+    assert (policy.grace_late_minutes, policy.grace_early_minutes) == (15, 0)
+    assert AuditEvent.objects.filter(action="attendance.policy.set").exists()
+    client.force_login(org.user("leader"))  # a city leader sees the timesheet but does not manage the ward
+    client.post(url, {"grace_late_minutes": 60, "grace_early_minutes": 60})
+    assert AttendancePolicy.objects.get(unit=org.ward_a).grace_late_minutes == 15
+
+
+def test_map_pin_for_the_whole_unit_from_the_device_page(client, org, device):
+    from kycuong.attendance.models import PinMapping
+
+    client.force_login(org.user("head_a"))
+    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["officer_b"].code, "pin": "40",
+                                                 "whole_unit": "on"})
+    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["dept_officer"].code, "pin": "41"})
+    assert PinMapping.objects.get(pin="40").unit == org.ward_a
+    assert PinMapping.objects.get(pin="41").device == device
