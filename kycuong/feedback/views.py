@@ -89,7 +89,11 @@ def submitted(request: HttpRequest) -> HttpResponse:
     data = request.session.get(SESSION_KEY)
     if not data:
         return redirect("feedback:lookup")
-    item = selectors.item_for_tracking(code=data["code"], secret=data["secret"])
+    try:
+        item = selectors.item_for_tracking(code=data["code"], secret=data["secret"])
+    except NotFound:
+        request.session.pop(SESSION_KEY, None)
+        return redirect("feedback:lookup")
     track = reverse("feedback:track", args=[item.code]) + f"?k={data['secret']}"
     return render(request, "feedback/submitted.html", {"item": item, "secret": data["secret"], "track_url": track})
 
