@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from kycuong.core.errors import NotFound
 from kycuong.dossiers import public
 from kycuong.dossiers.services import (
     dossier_apologize,
@@ -127,9 +128,24 @@ def test_supplement_completed_moves_the_appointment_shown(dossier, org):
     assert body["due_at"].startswith("2026-11-20T09:00")
 
 
-def test_fast_path_query_count(dossier, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
-        public.dossier_public_lookup(code=dossier.code, secret=dossier.secret)
+def test_fast_path_is_one_query(dossier, org, django_assert_num_queries):
+    dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
+    with django_assert_num_queries(1):
+        found = public.dossier_public_lookup(code=dossier.code, secret=dossier.secret)
+    assert [e.type for e in found.timeline] == ["received", "handed_over"]
+    with django_assert_num_queries(1), pytest.raises(NotFound):
+        public.dossier_public_lookup(code=dossier.code, secret="WRONG")
+
+
+def test_a_dossier_without_public_events_still_answers(org):
+    from kycuong.dossiers.models import DossierEvent
+
+    proc = procedure_create(name="Thủ tục đăng ký khai sinh")
+    d = dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                        received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    DossierEvent.objects.filter(dossier=d).delete()
+    found = public.dossier_public_lookup(code=d.code, secret=d.secret)
+    assert found.timeline == [] and found.status == "received"
 
 
 def test_qr_url_points_to_the_lookup(dossier, settings):
