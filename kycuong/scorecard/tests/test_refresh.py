@@ -110,3 +110,17 @@ def test_the_minute_job_also_notices_events_logged_without_a_touch(dataset):
     dossier = Dossier.objects.filter(unit=dataset.ward_a).first()
     DossierEvent.objects.create(dossier=dossier, type="note", at=timezone.now() + dt.timedelta(seconds=1))
     assert scorecard_refresh_if_dirty() != []
+
+
+def test_with_the_database_backend_a_trailing_refresh_is_deferred(dataset, django_capture_on_commit_callbacks, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "ENQUEUE_ON_COMMIT": False}}
+    for _i in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            scorecard_touch(unit_id=dataset.ward_a.pk)
+    rows = list(DBTaskResult.objects.filter(task_path__endswith="scorecard_refresh_task").order_by("enqueued_at"))
+    assert len(rows) == 2  # one now, one trailing at the end of the debounce window (not one per event)
+    assert rows[0].run_after.year == 9999  # the backend stores "no delay" as 9999-01-01
+    state = _state()
+    assert rows[1].run_after == state.deferred_until == state.enqueued_at + dt.timedelta(seconds=services.DEBOUNCE_SECONDS)
