@@ -123,16 +123,20 @@ def raw_push_store(*, device: Device, table: str, stamp: str, body: str) -> RawP
                                       line_count=sum(1 for line in body.splitlines() if line.strip()))
 
 
-def _pin_resolver(device: Device) -> dict[str, int]:
-    """PIN → staff id for a device: unit mappings from the root down (nearest unit wins), then the device's own."""
+def _pin_resolver(device: Device, pins: Iterable[str] | None = None) -> dict[str, int]:
+    """PIN → staff id for a device: unit mappings from the root down (nearest unit wins), then the
+    device's own. With `pins`, only those are looked up (one query for an upload of 100 lines)."""
     unit_path = Unit.objects.filter(pk=device.unit_id).values_list("path", flat=True).first() or ""
     chain = [int(p) for p in unit_path.strip("/").split("/") if p]
     order = {uid: i for i, uid in enumerate(chain)}
+    qs = PinMapping.objects.filter(Q(unit_id__in=chain) | Q(device=device))
+    if pins is not None:
+        qs = qs.filter(pin__in=sorted(set(pins)))
+    rows = list(qs.values_list("device_id", "unit_id", "pin", "staff_id"))
     resolved: dict[str, int] = {}
-    rows = PinMapping.objects.filter(unit_id__in=chain).values_list("unit_id", "pin", "staff_id")
-    for _uid, pin, staff_id in sorted(rows, key=lambda r: order[r[0]]):
+    for _dev, _uid, pin, staff_id in sorted((r for r in rows if r[0] is None), key=lambda r: order[r[1]]):
         resolved[pin] = staff_id
-    for pin, staff_id in PinMapping.objects.filter(device=device).values_list("pin", "staff_id"):
+    for _dev, _uid, pin, staff_id in (r for r in rows if r[0] is not None):
         resolved[pin] = staff_id
     return resolved
 
@@ -190,7 +194,6 @@ def raw_push_parse(*, raw_push: RawPush) -> dict[str, int]:
 
 
 def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
-    pins = _pin_resolver(device)
     received = raw_push.received_at
     earliest_ok = device.registered_at - CLOCK_PAST_LIMIT if device.registered_at else None
     punches: list[Punch] = []
@@ -198,15 +201,17 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
     newest: dt.datetime | None = None
     today = received.astimezone(TZ).date()
     late_pairs: set[tuple[int, dt.date]] = set()
+    parsed: list[tuple[str, str, dt.datetime, int, int, str]] = []
     for number, line in enumerate(raw_push.body.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pin, at, status, verify, workcode = parse_attlog_line(line)
+            parsed.append((line, *parse_attlog_line(line)))
         except ValueError as exc:
             bad.append(MalformedLine(device=device, raw_push=raw_push, line_no=number, raw=line[:MAX_LINE], error=str(exc)[:200],
                                      received_at=received))
-            continue
+    pins = _pin_resolver(device, [p[1] for p in parsed]) if parsed else {}
+    for line, pin, at, status, verify, workcode in parsed:
         suspect = at > received + CLOCK_TOLERANCE or (earliest_ok is not None and at < earliest_ok)
         staff_id = pins.get(pin)
         day, seconds = local_day_seconds(at)
@@ -222,13 +227,16 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
             Punch.objects.bulk_create(punches, ignore_conflicts=True, batch_size=1000)
         if bad:
             MalformedLine.objects.bulk_create(bad, ignore_conflicts=True)
+        health: dict[str, Any] = {}
         if newest is not None:
             drift = int((newest - received).total_seconds())
             # Real-time uploads (a few lines) tell the clock offset; a backlog only if it is ahead.
             if len(punches) <= 5 or drift > CLOCK_TOLERANCE.total_seconds():
-                Device.objects.filter(pk=device.pk).update(clock_drift_seconds=drift, clock_checked_at=received)
+                health.update(clock_drift_seconds=drift, clock_checked_at=received)
         if raw_push.stamp.isdigit():
-            Device.objects.filter(pk=device.pk).update(attlog_stamp=raw_push.stamp)
+            health["attlog_stamp"] = raw_push.stamp
+        if health:
+            Device.objects.filter(pk=device.pk).update(**health)
         _enqueue_recompute(late_pairs)
     return {"lines": len(punches) + len(bad), "stored": len(punches), "errors": len(bad)}
 
