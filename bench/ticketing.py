@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     parser.add_argument("--threads", type=int, default=8, help="granian blocking threads per worker")
     parser.add_argument("--processes", type=int, default=5, help="client processes (threads = clients / processes)")
+
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -244,8 +245,8 @@ def main() -> None:
 
     print(line("ceiling: minimal Django JSON view", ceiling))
     print(line("ticket issue (one area, 50 clients)", issue))
-    print(f"ratio throughput issue/ceiling = {issue['rps'] / ceiling['rps']:.2f}   "
-          f"ratio p99 issue/ceiling = {issue['p99_ms'] / ceiling['p99_ms']:.2f}")
+    print(f"ratio throughput issue/ceiling = {issue['rps'] / ceiling['rps']:.3f}   "
+          f"ratio p99 issue/ceiling = {issue['p99_ms'] / ceiling['p99_ms']:.1f}")
     print(f"tickets in the area: {count} (incl. warm-up), numbers 1..{count} gap-free and unique: {gap_free}")
     print(f"total {time.monotonic() - started:.0f} s")
     if not gap_free:

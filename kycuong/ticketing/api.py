@@ -230,7 +230,7 @@ def kiosk_areas(request: HttpRequest) -> list[AreaOut]:
 def kiosk_issue(request: HttpRequest, payload: TicketIssueIn) -> Status:
     """Issue the next number of an area of the kiosk's own reception point (no personal data)."""
     device: Device = request.device  # type: ignore[attr-defined]
-    area = ServiceArea.objects.filter(pk=payload.area_id, unit_id=device.unit_id).first()
+    area = ServiceArea.objects.select_related("unit").filter(pk=payload.area_id, unit_id=device.unit_id).first()
     if area is None:
         raise NotFound(_("Không tìm thấy khu vực tại điểm tiếp nhận của thiết bị."))
     ticket = services.ticket_issue(area=area, priority=payload.priority, device=device)

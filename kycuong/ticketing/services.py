@@ -174,6 +174,8 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.dat
         audit_record(action="ticketing.ticket.issue", obj=ticket, actor=actor, at=now, unit_id=area.unit_id,
                      changes={"area": area.letter, "priority": priority, "device": device.prefix if device else None})
         _number_ticket(ticket, area.letter)
+    if ServiceArea._meta.get_field("unit").is_cached(area):  # no extra query for the response
+        ticket.unit = area.unit
     return ticket
 
 
