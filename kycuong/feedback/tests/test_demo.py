@@ -18,7 +18,7 @@ def test_demo_builds_items_in_every_state(db):
     summary = demo.build(ctx)
     elapsed = time.monotonic() - started
 
-    assert elapsed < 15, summary
+    assert elapsed < 30, summary  # ~6 s on SQLite on an idle machine; generous bound for loaded CI
     statuses = set(FeedbackItem.objects.values_list("status", flat=True))
     assert statuses >= {Status.ROUTED, Status.IN_PROGRESS, Status.INFO_REQUESTED, Status.RESOLVED, Status.PUBLISHED,
                         Status.REFUSED, Status.MERGED}
