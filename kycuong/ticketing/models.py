@@ -88,6 +88,7 @@ class Priority(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
+    ISSUING = "issuing", _("Đang cấp số")  # a row not numbered yet (a split second inside ticket_issue)
     WAITING = "waiting", _("Đang chờ")
     CALLED = "called", _("Đã gọi")
     SERVING = "serving", _("Đang phục vụ")

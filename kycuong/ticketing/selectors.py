@@ -196,7 +196,7 @@ def ticket_metrics(*, user: Any, date_from: dt.date, date_to: dt.date, group_by:
         raise ValidationFailed(_("Ngày kết thúc phải sau ngày bắt đầu."))
     if (date_to - date_from).days > 400:
         raise ValidationFailed(_("Khoảng thời gian tối đa 400 ngày."))
-    qs = Ticket.objects.visible_to(user).filter(day__gte=date_from, day__lte=date_to)
+    qs = Ticket.objects.visible_to(user).filter(day__gte=date_from, day__lte=date_to).exclude(status=TicketStatus.ISSUING)
     if unit is not None:
         qs = qs.filter(unit=unit)
     keys: dict[str, list[str]] = {

@@ -119,13 +119,14 @@ def counter_leave(*, counter: Counter, staff: Staff, at: dt.datetime | None = No
 # --- tickets -------------------------------------------------------------------------------------
 
 def _number_ticket(ticket: Ticket, letter: str) -> int:
-    """Give `ticket` the next number of its area and day — the LAST statement before commit.
+    """Give `ticket` the next number of its area and day, in ONE statement that is its own transaction.
 
     INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL ≥ 9.5, SQLite ≥ 3.35) locks the area's
-    sequence row until commit, so concurrent issues queue on it and the numbers are unique and
-    gap-free (a rolled-back issue rolls its increment back too). Everything else (the ticket row,
-    its audit event) is written before, so the row is locked only for this statement and the commit.
-    On PostgreSQL the increment and the numbering are one statement (a data-modifying CTE).
+    sequence row until that statement commits, so concurrent issues queue on it and the numbers are
+    unique and gap-free: the increment and the numbering of the ticket commit together or not at
+    all. On PostgreSQL increment + numbering is one data-modifying CTE, run in autocommit, so the
+    row is locked for one server-side statement and its commit — no client round trip in between.
+    (Called inside an outer transaction, it simply holds the lock until that one commits.)
     """
     seq = connection.ops.quote_name(TicketSequence._meta.db_table)  # constants from the models, not input
     tickets = connection.ops.quote_name(Ticket._meta.db_table)
@@ -135,17 +136,19 @@ def _number_ticket(ticket: Ticket, letter: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH s AS ({upsert}) UPDATE {tickets} SET number = s.\"last\", "  # noqa: S608
+                f"WITH s AS ({upsert}) UPDATE {tickets} SET number = s.\"last\", status = %s, "  # noqa: S608
                 f"code = %s || '-' || lpad(s.\"last\"::text, 3, '0') FROM s WHERE {tickets}.id = %s RETURNING number",
-                [*params, letter, ticket.pk])
+                [*params, TicketStatus.WAITING, letter, ticket.pk])
             number = int(cursor.fetchone()[0])
         else:
-            cursor.execute(upsert, params)
-            number = int(cursor.fetchone()[0])
-            cursor.execute(f"UPDATE {tickets} SET number = %s, code = %s WHERE id = %s",  # noqa: S608
-                           [number, ticket_code(letter, number), ticket.pk])
+            with transaction.atomic():
+                cursor.execute(upsert, params)
+                number = int(cursor.fetchone()[0])
+                cursor.execute(f"UPDATE {tickets} SET number = %s, code = %s, status = %s WHERE id = %s",  # noqa: S608
+                               [number, ticket_code(letter, number), TicketStatus.WAITING, ticket.pk])
     ticket.number = number
     ticket.code = ticket_code(letter, number)
+    ticket.status = TicketStatus.WAITING
     return number
 
 
@@ -168,12 +171,16 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.dat
     with transaction.atomic():
         ticket = Ticket.objects.create(
             unit_id=area.unit_id, issued_area=area, area=area, day=day, number=None, code="",
-            public_token=secrets.token_urlsafe(12), priority=priority, is_priority=priority != Priority.NONE,
-            issued_at=now, queued_at=now,
+            status=TicketStatus.ISSUING, public_token=secrets.token_urlsafe(12), priority=priority,
+            is_priority=priority != Priority.NONE, issued_at=now, queued_at=now,
         )
         audit_record(action="ticketing.ticket.issue", obj=ticket, actor=actor, at=now, unit_id=area.unit_id,
                      changes={"area": area.letter, "priority": priority, "device": device.prefix if device else None})
+    try:
         _number_ticket(ticket, area.letter)
+    except Exception:
+        Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.ISSUING).delete()
+        raise
     if ServiceArea._meta.get_field("unit").is_cached(area):  # no extra query for the response
         ticket.unit = area.unit
     return ticket
