@@ -64,18 +64,29 @@ def _submit_from_form(request: HttpRequest, form: Any, *, channel: str) -> servi
 # --- public -------------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest, kind: str = Kind.FEEDBACK) -> HttpResponse:
-    """Public form: one page, labels above fields, an error summary, the consent notice."""
+    """Public form in two pages (GOV.UK pattern): the answers with the consent notice, then
+    "check your answers" with the optional photos, then the confirmation page. Every field is
+    validated again when the citizen presses "Gửi" on the check page."""
     if request.method == "POST":
+        step = request.POST.get("step", "check")
         form = IntakeForm(request.POST, request.FILES)
-        if not intake_allowed(request):
+        if step == "edit":
+            form.is_valid()
+            return render(request, "feedback/intake.html", {"form": IntakeForm(initial=form.cleaned_data), "kind": kind})
+        if step == "send" and not intake_allowed(request):
             form.is_valid()
             form.add_error(None, _("Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Vui lòng thử lại sau ít phút."))
             return render(request, "feedback/intake.html", {"form": form, "kind": kind}, status=429)
         if form.is_valid():
+            if step != "send":
+                return render(request, "feedback/check.html", {"form": form, "kind": kind, "data": form.cleaned_data})
             try:
                 submitted = _submit_from_form(request, form, channel="web")
             except DomainError as exc:
                 _apply_domain_error(form, exc)
+                if "photos" in form.errors:
+                    return render(request, "feedback/check.html", {"form": form, "kind": kind,
+                                                                   "data": form.cleaned_data}, status=422)
             else:
                 request.session[SESSION_KEY] = {"code": submitted.item.code, "secret": submitted.secret}
                 return redirect("feedback:submitted")

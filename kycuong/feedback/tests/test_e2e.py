@@ -38,11 +38,16 @@ def test_citizen_sends_feedback_tracks_it_and_rates_the_published_answer(page, o
     page.fill("#id_description", "Đèn đường ngõ 5 Hàng Bài tắt cả tuần <b>nguy hiểm</b>")
     page.select_option("#id_place", label="Phường Hoàn Kiếm")
     page.fill("#id_address", "Ngõ 5 Hàng Bài")
-    page.set_input_files("#id_photos", files=[{"name": "den.png", "mimeType": "image/png", "buffer": _png()}])
     page.fill("#id_reporter_name", "Trịnh Thu Trang")
     page.fill("#id_reporter_email", "trang@example.com")
     page.check("#id_consent")
     page.click("button[type=submit]")
+
+    # Check your answers, then attach a photo and send.
+    assert "Trịnh Thu Trang" in page.locator("#check-answers").inner_text()
+    assert FeedbackItem.objects.count() == 0
+    page.set_input_files("#id_photos", files=[{"name": "den.png", "mimeType": "image/png", "buffer": _png()}])
+    page.click("#send")
 
     page.wait_for_url("**/phan-anh/da-gui/")
     code = page.locator("#item-code").inner_text().strip()

@@ -23,7 +23,7 @@ def png(size: tuple[int, int] = (20, 20), name: str = "anh.png") -> SimpleUpload
 
 def form_data(categories, **extra):
     data = {"kind": "feedback", "category": categories["duong"].pk, "description": "Ổ gà sâu trước số 10 phố Huế",
-            "address": "10 phố Huế", "is_anonymous": "on"}
+            "address": "10 phố Huế", "is_anonymous": "on", "step": "send"}
     data.update(extra)
     return data
 
@@ -33,6 +33,20 @@ def test_form_shows_the_consent_notice(client, categories):
 
     assert resp.status_code == 200
     assert "Luật số 91/2025/QH15" in resp.content.decode()
+
+
+def test_check_your_answers_page_comes_before_sending_and_editing_keeps_the_answers(client, org, categories):
+    data = form_data(categories, place=org.ward_a.pk, step="check", title="Ổ gà <b>to</b>")
+
+    check = client.post("/phan-anh/gui/", data)
+    edit = client.post("/phan-anh/gui/", {**data, "step": "edit"})
+
+    page = check.content.decode()
+    assert check.status_code == 200 and 'id="check-answers"' in page and "Phường Hoàn Kiếm" in page
+    assert "Ổ gà &lt;b&gt;to&lt;/b&gt;" in page and 'name="photos"' in page
+    assert FeedbackItem.objects.count() == 0
+    assert edit.status_code == 200 and "Ổ gà sâu trước số 10 phố Huế" in edit.content.decode()
+    assert 'id="feedback-form"' in edit.content.decode()
 
 
 def test_anonymous_submission_with_a_photo_gives_code_and_secret_then_tracking_works(client, org, categories):
@@ -55,15 +69,15 @@ def test_anonymous_submission_with_a_photo_gives_code_and_secret_then_tracking_w
     lambda: SimpleUploadedFile("page.png", b"<html><script>alert(1)</script></html>", content_type="image/png"),
     lambda: SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024), content_type="image/jpeg"),
 ])
-def test_non_images_and_oversized_files_are_refused_and_nothing_is_stored(client, categories, bad):
+def test_non_images_and_oversized_files_are_refused_and_nothing_is_stored(client, org, categories, bad):
     resp = client.post("/phan-anh/gui/", {**form_data(categories), "photos": [bad()]})
 
     assert resp.status_code == 422
-    assert "error-summary" in resp.content.decode()
+    assert "error-summary" in resp.content.decode() and 'id="check-answers"' in resp.content.decode()
     assert FeedbackItem.objects.count() == 0 and Photo.objects.count() == 0
 
 
-def test_more_than_three_photos_are_refused(client, categories):
+def test_more_than_three_photos_are_refused(client, org, categories):
     resp = client.post("/phan-anh/gui/", {**form_data(categories), "photos": [png(name=f"{i}.png") for i in range(4)]})
 
     assert resp.status_code == 422 and FeedbackItem.objects.count() == 0
