@@ -30,6 +30,8 @@ DEBOUNCE_SECONDS = 20
 REFRESH_KEY = "current"
 #: Sets refreshed near-real-time and nightly.
 LIVE_SETS = ("dvc766", "kycuong")
+#: Rows per multi-row INSERT (14 parameters each: well under SQLite's and PostgreSQL's limits).
+UPSERT_BATCH = 500
 VALUE_FIELDS = ("numerator", "denominator", "rate", "points", "applicable", "source_has_data", "note")
 
 
@@ -125,15 +127,17 @@ def _upsert(set_id: int, period: Period, changed: list[tuple[tuple[int, int], tu
     cols = ["indicator_set_id", "indicator_id", "unit_id", "period", "period_kind", "period_start", *VALUE_FIELDS,
             "computed_at"]
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols[4:])
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "  # noqa: S608
-           f"ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET {updates}")  # constant identifiers only
+    row = f"({', '.join(['%s'] * len(cols))})"
     start = connection.ops.adapt_datefield_value(period.start)
     at = connection.ops.adapt_datetimefield_value(now)
     params = [(set_id, ind_id, unit_id, period.label, period.kind, start, *values, at)
               for (ind_id, unit_id), values in changed]
     with connection.cursor() as cursor:
-        for i in range(0, len(params), 2000):
-            cursor.executemany(sql, params[i:i + 2000])
+        for i in range(0, len(params), UPSERT_BATCH):
+            batch = params[i:i + UPSERT_BATCH]
+            sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608
+                   f"ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET {updates}")  # constant identifiers only
+            cursor.execute(sql, [value for values in batch for value in values])
 
 
 def current_periods(now: dt.datetime | None = None) -> list[Period]:
