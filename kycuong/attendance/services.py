@@ -665,7 +665,7 @@ def attendance_compute(*, start: dt.date, end: dt.date, staff_ids: Iterable[int]
         for day in days:
             # One day at a time, executed raw: only integers come back, no per-value converters.
             qs = punch_qs.filter(day=day).order_by().values("staff_id").annotate(
-                first=Min("seconds"), last=Max("seconds"), n=Count("id"),
+                first=Min("seconds"), last=Max("seconds"), n=Count("seconds"),
                 suspect=Sum(Cast("clock_suspect", IntegerField()))).values_list("staff_id", "first", "last", "n", "suspect")
             sql, params = qs.query.sql_with_params()
             cursor.execute(sql, params)
