@@ -165,3 +165,20 @@ def test_map_pin_for_the_whole_unit_from_the_device_page(client, org, device):
     client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["dept_officer"].code, "pin": "41"})
     assert PinMapping.objects.get(pin="40").unit == org.ward_a
     assert PinMapping.objects.get(pin="41").device == device
+
+
+def test_list_pages_query_counts(client, org, device, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from kycuong.attendance.models import Device
+
+    for i in range(15):
+        Device.objects.create(serial_number=f"Q{i:03d}", unit=org.ward_a)
+        punch(device, org.staff["officer_a"], timezone.localdate(), f"07:{i + 10:02d}")
+    client.force_login(org.user("head_a"))
+    with django_assert_max_num_queries(20):
+        assert client.get("/cham-cong/may/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get("/cham-cong/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get("/cham-cong/duyet-don/").status_code == 200
