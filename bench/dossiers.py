@@ -326,7 +326,7 @@ def main() -> None:
     issued: list[str] = []
     try:
         for kind in ("ceiling", "intake", "lookup"):
-            warm = run_load(port, args.clients, 2, kind, sample, tokens, args.processes)
+            warm = run_load(port, args.clients, 5, kind, sample, tokens, args.processes)  # every worker warm
             results[kind] = run_load(port, args.clients, args.seconds, kind, sample, tokens, args.processes)
             issued += warm["codes"] + results[kind]["codes"]
     finally:

@@ -314,7 +314,8 @@ def action(request: HttpRequest, code: str, slug: str) -> HttpResponse:
             return redirect(url)
     context = {"dossier": dossier, "action": act, "form": form, "error": error}
     template = "dossiers/_action_form.html" if htmx else "dossiers/action.html"
-    return render(request, template, context, status=422 if request.method == "POST" else 200)
+    # htmx swaps only 2xx responses: the re-rendered form with its errors comes back as 200 there.
+    return render(request, template, context, status=422 if request.method == "POST" and not htmx else 200)
 
 
 # --- statistics -------------------------------------------------------------------------------
