@@ -255,6 +255,8 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
         "malformed": MalformedLine.objects.filter(device=device).order_by("-id")[:30],
         "users": device.enrolled_users.order_by("pin")[:200],
         "mappings": PinMapping.objects.filter(device=device).select_related("staff").order_by("pin")[:200],
+        "unit_mappings": PinMapping.objects.filter(unit_id__in=[*device.unit.ancestor_ids, device.unit_id])
+        .select_related("staff", "unit").order_by("unit__path", "pin")[:300],
         "can_manage": scope_for(request.user).manages(device.unit_id),
         "tolerance": int(services.CLOCK_TOLERANCE.total_seconds()),
     })
