@@ -110,7 +110,7 @@ def morning_batches(per_device: dict[str, list[str]], rng: random.Random) -> tup
         all_lines.extend(f"{sn}\t{x}" for x in lines)
         unique += len(lines)
         batches = ["".join(lines[i:i + BATCH]) for i in range(0, len(lines), BATCH)]
-        resends = [b for b in batches if rng.random() < RESEND]
+        resends = rng.sample(batches, round(len(batches) * RESEND))
         sequence = list(batches)
         for b in resends:  # a resend arrives after the original, somewhere later in the stream
             pos = sequence.index(b) + 1
@@ -297,8 +297,8 @@ def main() -> None:
     rate = stored / wall
     copy_s = copy_ceiling(all_lines, devices)
     copy_rate = unique / copy_s
-    print(f"ingest: {posts} ATTLOG posts ({posts - len(plan) * (unique // len(plan) // BATCH)} resends, "
-          f"{errors} non-OK), {stored} unique punches stored once, {raws} raw uploads kept ({unparsed} unparsed)")
+    print(f"ingest: {posts} ATTLOG posts of {BATCH} lines ({posts - -(-unique // BATCH)} resends), "
+          f"{errors} non-OK answers, {stored} unique punches stored once, {raws} raw uploads kept ({unparsed} unparsed)")
     print(f"  wall {wall:.2f}s → {rate:,.0f} punches/s, {posts * BATCH / wall:,.0f} lines/s incl. resends; "
           f"latency p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, "
           f"max {latencies[-1] * 1000:.0f} ms")
