@@ -155,3 +155,32 @@ def test_statistics_page_and_excel(org: Any, proc: Any) -> None:
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
     assert values[0][:7] == [proc.code, proc.name, 3, 2, 1, 0, 1]
     assert values[0][8:10] == [1, 1]
+
+
+def test_unit_head_reassigns_from_the_unit_view(org: Any, proc: Any) -> None:
+    d = receive(org, proc, "2026-11-16 09:00")
+    head = client_for(org.user("head_a"))
+    html = head.get(reverse("dossiers:unit")).content.decode()
+    assert 'data-action="reassign"' in html
+    url = reverse("dossiers:action", args=[d.code, "doi-can-bo"])
+    r = head.post(url, {"version": d.version, "accountable": org.staff["onestop_a"].pk, "reason": "Cân đối"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.accountable == org.staff["onestop_a"]
+    # an officer does not see the reassignment button nor may reassign
+    officer = client_for(org.user("officer_a"))
+    assert officer.get(reverse("dossiers:unit")).status_code == 403
+    r = officer.post(url, {"version": d.version, "accountable": org.staff["officer_a"].pk, "reason": "x"})
+    assert r.status_code == 422 and "lãnh đạo" in r.content.decode()
+
+
+def test_control_sheet_lists_steps_with_outcomes(org: Any, proc: Any) -> None:
+    from kycuong.dossiers.selectors import dossier_control_sheet
+
+    d = receive(org, proc, "2026-11-16 09:00")
+    s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 09:30"))
+    s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"], at=at("2026-11-19 08:00"))
+    rows = dossier_control_sheet(dossier=d)
+    assert [(r["order"], r["status"], r["outcome"]) for r in rows] == [
+        (1, "done", "on_time"), (2, "done", "late"), (3, "active", ""), (4, "pending", "")]
+    assert rows[0]["handed_to"] == org.staff["officer_a"].full_name
