@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 from kycuong.core.exports import xlsx_bytes, xlsx_response
 
@@ -56,6 +57,35 @@ def unit_table(detail: UnitDetail) -> tuple[list[str], list[list[Any]]]:
     return headers, table
 
 
+def _with_signatures(content: bytes, *, columns: int) -> bytes:
+    """Append the place/date line and the signature block officials sign under a printed table."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+
+    from kycuong.core.periods import TZ
+
+    wb = load_workbook(io.BytesIO(content))
+    ws = wb.active
+    today = timezone.now().astimezone(TZ).date()
+    row = ws.max_row + 2
+    right = max(1, columns - 2)
+    ws.cell(row=row, column=right, value=f"Hà Nội, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}").font = \
+        Font(italic=True)
+    ws.cell(row=row + 1, column=1, value="NGƯỜI LẬP BIỂU").font = Font(bold=True)
+    ws.cell(row=row + 1, column=right, value="THỦ TRƯỞNG ĐƠN VỊ").font = Font(bold=True)
+    ws.cell(row=row + 2, column=1, value="(Ký, ghi rõ họ tên)").font = Font(italic=True)
+    ws.cell(row=row + 2, column=right, value="(Ký, ghi rõ họ tên, đóng dấu)").font = Font(italic=True)
+    for r in range(row, row + 3):
+        for c in (1, right):
+            ws.cell(row=r, column=c).alignment = Alignment(horizontal="center")
+    ws.print_options.horizontalCentered = True
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -63,8 +93,8 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 def respond(*, fmt: str, filename: str, title: str, subtitle: str, headers: Sequence[str], rows: list[list[Any]],
             payload: Any, widths: Sequence[int] | None = None) -> HttpResponse:
     if fmt == "xlsx":
-        return xlsx_response(xlsx_bytes(title=title, subtitle=subtitle, headers=headers, rows=rows, sheet="Chi so",
-                                        widths=widths), f"{filename}.xlsx")
+        content = xlsx_bytes(title=title, subtitle=subtitle, headers=headers, rows=rows, sheet="Chi so", widths=widths)
+        return xlsx_response(_with_signatures(content, columns=len(headers)), f"{filename}.xlsx")
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel opens UTF-8 CSV with Vietnamese correctly only with a BOM

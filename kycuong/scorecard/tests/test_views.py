@@ -156,3 +156,25 @@ def test_why_for_the_city_covers_every_unit(computed, client):
     # P04: 4; P01 and X01: one late each; Sở Tư pháp's office: one overdue open.
     assert ctx.late_total == 7
     assert {p["code"]: p["b"] for p in ctx.procedures} == {"T.001": 3, "T.002": 3, "T.003": 1}
+
+
+def test_excel_report_ends_with_the_signature_block(computed, client):
+    client.force_login(computed.user("officer_a"))
+    ws = openpyxl.load_workbook(io.BytesIO(client.get("/chi-so/don-vi/H26.P04/?period=2026-10&format=xlsx").content)).active
+    values = [c.value for row in ws.iter_rows(min_row=ws.max_row - 3) for c in row if c.value]
+    assert "NGƯỜI LẬP BIỂU" in values and "THỦ TRƯỞNG ĐƠN VỊ" in values
+    assert any(str(v).startswith("Hà Nội, ngày") for v in values)
+
+
+def test_discipline_set_says_which_sources_have_no_data(computed, client):
+    client.force_login(computed.user("head_a"))
+    response = client.get("/chi-so/don-vi/H26.P04/?set=kycuong&period=2026-10")
+    assert response.status_code == 200
+    rows = {r["code"]: r for r in response.context["detail"].rows}
+    for code in ("workplan.completion", "inspection.coverage", "inspection.no_violation"):
+        assert rows[code]["note"] == "Phân hệ nguồn chưa được cài đặt" and rows[code]["applicable"] is False
+        assert rows[code]["numerator"] is None
+    # No timekeeping and no feedback in the dataset: "no data", never a zero.
+    for code in ("attendance.compliance", "attendance.no_unjustified_absence", "feedback.on_time"):
+        assert rows[code]["applicable"] is False and rows[code]["points"] is None and rows[code]["note"]
+    assert response.context["detail"].total is None
