@@ -163,3 +163,30 @@ def test_recompute_is_idempotent(computed):
 def test_the_dataset_was_loaded(dataset):
     assert dataset.loaded["dossiers"][0] == 21
     assert dataset.loaded["procedures"][0] == 5
+
+
+def test_discipline_set_takes_attendance_from_the_timekeeping_module(dataset):
+    """Phường Hoàn Kiếm: 10 expected staff-days in October, 8 compliant, 1 late, 1 unjustified absence."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kycuong.attendance.models import DailyAttendance
+
+    staff = dataset.staff["officer_a"]
+    statuses = ["present"] * 8 + ["late", "absent"]
+    days = [dt.date(2026, 10, d) for d in (1, 2, 5, 6, 7, 8, 9, 12, 13, 14)]
+    DailyAttendance.objects.bulk_create([
+        DailyAttendance(staff=staff, unit=dataset.ward_a, day=day, status=status, computed_at=timezone.now())
+        for day, status in zip(days, statuses, strict=True)])
+    scorecard_compute(set_code="kycuong", period="2026-10", now=NOW)
+    ward = {r["code"]: r for r in unit_scorecard(set_code="kycuong", period="2026-10", unit_code="H26.P04")["indicators"]}
+    assert (ward["attendance.compliance"]["numerator"], ward["attendance.compliance"]["denominator"]) == (8, 10)
+    assert ward["attendance.compliance"]["points"] == pytest.approx(25 * 0.8)
+    assert (ward["attendance.no_unjustified_absence"]["numerator"],
+            ward["attendance.no_unjustified_absence"]["denominator"]) == (9, 10)
+    assert ward["attendance.no_unjustified_absence"]["points"] == pytest.approx(15 * 0.9)
+    city = {r["code"]: r for r in unit_scorecard(set_code="kycuong", period="2026-10", unit_code="H26")["indicators"]}
+    assert city["attendance.compliance"]["numerator"] == 8  # the subtree union
+    other = Result.objects.get(unit__code="H26.P01", period="2026-10", indicator__code="attendance.compliance")
+    assert other.source_has_data is False and other.applicable is False and other.note  # no timekeeping there
