@@ -190,3 +190,30 @@ def test_discipline_set_takes_attendance_from_the_timekeeping_module(dataset):
     assert city["attendance.compliance"]["numerator"] == 8  # the subtree union
     other = Result.objects.get(unit__code="H26.P01", period="2026-10", indicator__code="attendance.compliance")
     assert other.source_has_data is False and other.applicable is False and other.note  # no timekeeping there
+
+
+def test_feedback_indicators_from_the_feedback_modules_counts(dataset, monkeypatch):
+    """The feedback module's mutually exclusive counts, summed over subtrees (monkeypatched source)."""
+    from kycuong.feedback import selectors as feedback_selectors
+
+    counts = {
+        dataset.ward_a.pk: {"resolved": 8, "resolved_on_time": 6, "open_past_deadline": 2, "rated_not_satisfied": 1,
+                            "reopened": 1, "late": 4, "has_data": True},
+        dataset.ward_b.pk: {"resolved": 2, "resolved_on_time": 2, "open_past_deadline": 0, "rated_not_satisfied": 0,
+                            "reopened": 0, "late": 0, "has_data": True},
+    }
+    monkeypatch.setattr(feedback_selectors, "feedback_scorecard_counts_by_unit", lambda *, start, end: counts)
+    scorecard_compute(set_code="dvc766", period="2026-10", now=NOW)
+
+    def row(unit, code):
+        return next(r for r in unit_scorecard(set_code="dvc766", period="2026-10", unit_code=unit)["indicators"]
+                    if r["code"] == code)
+
+    on_time = row("H26.P04", "satisfaction.feedback_on_time")
+    assert (on_time["numerator"], on_time["denominator"], on_time["points"]) == (6, 10, pytest.approx(6 * 0.6))
+    satisfied = row("H26.P04", "satisfaction.feedback")  # 10 − 1 − 1 − 4
+    assert (satisfied["numerator"], satisfied["denominator"], satisfied["points"]) == (4, 10, pytest.approx(6 * 0.4))
+    city = row("H26", "satisfaction.feedback_on_time")
+    assert (city["numerator"], city["denominator"]) == (8, 12)
+    none = row("H26.X01", "satisfaction.feedback")  # the module has data, this commune had no items
+    assert (none["numerator"], none["denominator"], none["applicable"]) == (0, 0, False)
