@@ -52,7 +52,7 @@ class RateLimited(DomainError):
 
 
 def rate_limit_check(*, ip: str | None, bucket: str = "lookup", limit: int | None = None,
-                     window: int | None = None) -> None:
+                     window: int | None = None, message: Any = None) -> None:
     """Count one request for `ip` in the current window; raise RateLimited above `limit`."""
     limit = limit or LOOKUP_LIMIT
     window = window or LOOKUP_WINDOW_SECONDS
@@ -67,7 +67,7 @@ def rate_limit_check(*, ip: str | None, bucket: str = "lookup", limit: int | Non
             cache.add(key, 1, timeout=window + 5)
             count = 1
     if count > limit:
-        raise RateLimited(_("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau một phút."),
+        raise RateLimited(message or _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau một phút."),
                           details={"retry_after": window})
 
 

@@ -37,6 +37,10 @@ from .models import FeePayment
 from .public import RateLimited, dossier_public_lookup, rate_limit_check
 
 SESSION_DRAFT = "online_draft:%s"
+#: Anonymous submissions and upload batches allowed per IP per hour (abuse guard).
+SUBMIT_LIMIT = 20
+UPLOAD_LIMIT = 60
+TOO_MANY_SUBMISSIONS = gettext_lazy("Bạn đã gửi quá nhiều hồ sơ trong một giờ. Vui lòng thử lại sau.")
 SESSION_DONE = "online_done"
 KIOSK_IDLE_SECONDS = 60
 
@@ -189,6 +193,12 @@ def online_form(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         form = ApplicantForm(request.POST, request.FILES, procedure=procedure, units=units, has_files=bool(draft.get("files")))
         uploads = request.FILES.getlist("files")
+        if uploads:
+            try:
+                rate_limit_check(ip=client_ip(request), bucket="upload", limit=UPLOAD_LIMIT, window=3600,
+                                 message=TOO_MANY_SUBMISSIONS)
+            except RateLimited as exc:
+                form.add_error("files", str(exc.message))
         if form.is_valid():
             stored: list[online.StoredFile] = []
             try:
@@ -238,6 +248,8 @@ def online_check(request: HttpRequest, code: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
+            rate_limit_check(ip=client_ip(request), bucket="submit", limit=SUBMIT_LIMIT, window=3600,
+                             message=TOO_MANY_SUBMISSIONS)
             dossier = online.dossier_submit_online(
                 procedure=procedure, unit=unit,
                 applicant={k: data.get(k, "") for k in ("name", "id_number", "phone", "email", "address")},

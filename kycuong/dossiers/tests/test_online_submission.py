@@ -162,3 +162,21 @@ def test_attachment_served_only_to_staff_who_see_the_dossier(submitted, org):
 def test_officer_accepts_and_the_clock_starts(submitted, org):
     d = dossier_accept(dossier=submitted, accepted_by=org.staff["onestop_a"])
     assert d.status == Status.RECEIVED and d.received_at is not None and d.due_at is not None
+
+
+def test_submissions_are_rate_limited_per_ip(org, monkeypatch):
+    from django.core.cache import cache
+
+    from kycuong.dossiers import public_views
+
+    cache.clear()
+    monkeypatch.setattr(public_views, "SUBMIT_LIMIT", 1)
+    proc = make_procedure()
+    c = Client(REMOTE_ADDR="10.1.1.1")
+    data = {"unit": "H26.P04", "name": "Lê Thị Hoa", "phone": "0912345678"}
+    for expected in (1, 1):
+        c.post(f"/nop-truc-tuyen/{proc.code}/", data)
+        r = c.post(f"/nop-truc-tuyen/{proc.code}/kiem-tra/")
+        assert Dossier.objects.count() == expected
+    assert "quá nhiều hồ sơ" in r.content.decode()
+    cache.clear()
