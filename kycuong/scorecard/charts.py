@@ -31,11 +31,11 @@ def line_chart(*, labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
     if title:
         parts.append(f'<text x="{left}" y="16" font-size="14" font-weight="700" fill="#1b1b1b">{escape(title)}</text>')
     for k in range(5):
-        v = y_max * k / 4
-        yy = y(v)
+        tick = y_max * k / 4
+        yy = y(tick)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e3e5e8"/>')
         parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" font-size="11" text-anchor="end" fill="#555">'
-                     f'{v:g}{escape(unit)}</text>')
+                     f'{tick:g}{escape(unit)}</text>')
     step = max(1, (len(labels) + 7) // 8)
     for i, label in enumerate(labels):
         if i % step == 0 or i == len(labels) - 1:
@@ -45,21 +45,21 @@ def line_chart(*, labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
         color = PALETTE[s_idx % len(PALETTE)]
         segment: list[str] = []
         segments: list[list[str]] = []
-        for i, v in enumerate(values):
-            if v is None:
+        for i, value in enumerate(values):
+            if value is None:
                 if segment:
                     segments.append(segment)
                 segment = []
                 continue
-            segment.append(f"{x(i):.1f},{y(v):.1f}")
+            segment.append(f"{x(i):.1f},{y(value):.1f}")
         if segment:
             segments.append(segment)
         for seg in segments:
             parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2.5" points="{" ".join(seg)}"/>')
-        for i, v in enumerate(values):
-            if v is not None:
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{color}">'
-                             f'<title>{escape(name)} — {escape(labels[i])}: {v:.1f}{escape(unit)}</title></circle>')
+        for i, value in enumerate(values):
+            if value is not None:
+                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{color}">'
+                             f'<title>{escape(name)} — {escape(labels[i])}: {value:.1f}{escape(unit)}</title></circle>')
     if len(series) > 1:
         lx = left
         for s_idx, (name, _values) in enumerate(series):

@@ -16,7 +16,7 @@ import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -150,7 +150,7 @@ def dossier_counts_by_unit(period: Period, *, now: dt.datetime) -> dict[int, dic
     filters = dossier_count_filters(populations(period, now=now))
     rows = (dossier_queryset().filter(relevant(period, now=now)).order_by().values("unit_id")
             .annotate(**{name: Count("id", filter=q) for name, q in filters.items()}))
-    return {row.pop("unit_id"): row for row in rows}
+    return {cast(int, row["unit_id"]): {k: cast(int, v) for k, v in row.items() if k != "unit_id"} for row in rows}
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.errors import ValidationFailed
 from kycuong.core.periods import Period, parse_period
+from kycuong.dossiers.models import Dossier
 from kycuong.org.models import Staff, Unit
 from kycuong.org.selectors import unit_by_code
 from kycuong.procedures.models import Procedure
@@ -29,7 +30,6 @@ from .engine import (
     MEASURES,
     RANKING_GROUPS,
     Populations,
-    dossier_queryset,
     load_tree,
     populations,
     procedure_catalog,
@@ -202,7 +202,7 @@ def ranking(*, set_code: str, period: str | Period, group: str, compute: bool = 
         _ensure_computed(indicator_set, period)
     rows = assign_ranks(_totals(indicator_set, period, kinds))
     previous = {r.unit_id: r.rank for r in assign_ranks(_totals(indicator_set, period.previous(), kinds))}
-    by_group: dict[int, dict[str, float]] = defaultdict(dict)
+    by_group: dict[int, dict[str, float | None]] = defaultdict(dict)
     for r in (Result.objects.filter(indicator_set=indicator_set, period=period.label, unit__kind__in=kinds, applicable=True)
               .values("unit_id", "indicator__group").annotate(points=Sum("points")).order_by()):
         by_group[r["unit_id"]][r["indicator__group"]] = r["points"]
@@ -311,7 +311,7 @@ def _visible_dossiers(user: Any) -> Any:
     try:
         from kycuong.dossiers.selectors import dossiers_visible_to
     except ImportError:  # pragma: no cover - the dossiers module ships its selectors
-        return dossier_queryset().visible_to(user)
+        return Dossier.objects.visible_to(user).annotate(finish_moment=Coalesce("finished_at", "returned_at"))
     return dossiers_visible_to(user).annotate(finish_moment=Coalesce("finished_at", "returned_at"))
 
 
@@ -339,9 +339,8 @@ def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Pe
         rows.append({"code": rb["code"], "name": rb["name"], "max_points": rb["max_points"], "a": ra, "b": rb,
                      "delta": (pb - pa) if pa is not None and pb is not None else None})
     rows.sort(key=lambda r: (r["delta"] is None, r["delta"] or 0))
-    unit_ids: list[int] | None = list(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
-    if len(unit_ids) == Unit.objects.count():
-        unit_ids = None  # the whole tree: no unit filter
+    subtree = list(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    unit_ids: list[int] | None = None if len(subtree) == Unit.objects.count() else subtree  # whole tree: no filter
     pops_a, pops_b = populations(a, now=now), populations(b, now=now)
     late_q_b = pops_b.late_finished | pops_b.overdue_open
     late_q_a = pops_a.late_finished | pops_a.overdue_open
