@@ -89,7 +89,7 @@ def upload_store(*, file: IO[bytes], name: str, size: int | None = None) -> Stor
     size = len(data)
     content_type, ext = upload_check(name=name, size=size, head=data[:16])
     now = timezone.now()
-    path = default_storage.save(f"dossiers/online/{now:%Y/%m}/{secrets.token_hex(16)}.{ext}", ContentFile(data))
+    path = default_storage.save(f"{UPLOAD_DIR}/{now:%Y/%m}/{secrets.token_hex(16)}.{ext}", ContentFile(data))
     original = (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or f"tep.{ext}"
     return StoredFile(path=path, original_name=original, content_type=content_type, size=size,
                       sha256=hashlib.sha256(data).hexdigest())
@@ -99,6 +99,35 @@ def upload_discard(stored: StoredFile) -> None:
     """Remove a stored upload the citizen abandoned."""
     if default_storage.exists(stored.path):
         default_storage.delete(stored.path)
+
+
+UPLOAD_DIR = "dossiers/online"
+
+
+def uploads_orphaned_purge(*, older_than: dt.timedelta = dt.timedelta(days=2), now: dt.datetime | None = None) -> int:
+    """Delete uploads a citizen stored but never submitted (no Attachment points to them) once they
+    are older than `older_than`; safe to run twice. Returns the number of files removed."""
+    now = now or timezone.now()
+    referenced = set(Attachment.objects.filter(file__startswith=UPLOAD_DIR + "/").values_list("file", flat=True))
+    removed = 0
+    stack = [UPLOAD_DIR]
+    while stack:
+        folder = stack.pop()
+        if not default_storage.exists(folder):
+            continue
+        dirs, files = default_storage.listdir(folder)
+        stack.extend(f"{folder}/{d}" for d in dirs)
+        for name in files:
+            path = f"{folder}/{name}"
+            if path in referenced:
+                continue
+            if default_storage.get_modified_time(path) < now - older_than:
+                default_storage.delete(path)
+                removed += 1
+    if removed:
+        audit_record(action="dossier.uploads_purge", object_type="dossiers.attachment", object_id="*",
+                     changes={"removed": removed})
+    return removed
 
 
 def attachments_add(*, dossier: Dossier, files: list[StoredFile], kind: str = Attachment.Kind.INPUT,

@@ -11,6 +11,7 @@ import string
 from typing import Any
 
 from django import forms
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -245,6 +246,11 @@ def online_check(request: HttpRequest, code: str) -> HttpResponse:
     if unit is None:
         return redirect("citizen:online_form", code=procedure.code)
     files = [online.StoredFile.from_dict(d) for d in draft.get("files", [])]
+    if any(not default_storage.exists(f.path) for f in files):
+        # The draft outlived its uploads (purged after two days): ask for the files again.
+        draft["files"] = []
+        request.session[key] = draft
+        return redirect("citizen:online_form", code=procedure.code)
     error = ""
     if request.method == "POST":
         try:

@@ -180,3 +180,34 @@ def test_submissions_are_rate_limited_per_ip(org, monkeypatch):
         assert Dossier.objects.count() == expected
     assert "quá nhiều hồ sơ" in r.content.decode()
     cache.clear()
+
+
+def test_orphaned_uploads_are_purged_after_two_days(submitted):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kycuong.procedures.tasks import purge_orphaned_uploads
+
+    kept = Attachment.objects.get().file.name
+    orphan = upload("bo-do.pdf", PDF)
+    online.uploads_orphaned_purge()
+    assert default_storage.exists(orphan.path)  # too recent: the citizen may still submit it
+    later = timezone.now() + dt.timedelta(days=3)
+    assert online.uploads_orphaned_purge(now=later) >= 1  # (the in-memory storage is shared by tests)
+    assert not default_storage.exists(orphan.path) and default_storage.exists(kept)
+    assert online.uploads_orphaned_purge(now=later) == 0  # idempotent
+    assert purge_orphaned_uploads.enqueue().return_value == 0  # the nightly task calls the same service
+
+
+def test_check_page_asks_again_when_uploads_are_gone(org):
+    proc = birth_registration()
+    c = Client()
+    c.post(f"/nop-truc-tuyen/{proc.code}/", {
+        "unit": "H26.P04", "name": "Lê Thị Hoa", "phone": "0912345678", "f_child_name": "An",
+        "f_birth_date": "2026-11-01", "f_sex": "Nam", "files": SimpleUploadedFile("a.pdf", PDF)})
+    path = c.session[f"online_draft:{proc.code}"]["files"][0]["path"]
+    default_storage.delete(path)
+    r = c.get(f"/nop-truc-tuyen/{proc.code}/kiem-tra/")
+    assert r.status_code == 302 and r["Location"].endswith(f"/nop-truc-tuyen/{proc.code}/")
+    assert c.session[f"online_draft:{proc.code}"]["files"] == []
