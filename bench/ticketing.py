@@ -212,8 +212,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=max(2, min(8, 2 * (os.cpu_count() or 1))))
-    parser.add_argument("--threads", type=int, default=2, help="granian blocking threads per worker")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="granian blocking threads per worker")
     parser.add_argument("--processes", type=int, default=5, help="client processes (threads = clients / processes)")
 
     args = parser.parse_args()

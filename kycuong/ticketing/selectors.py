@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
@@ -103,11 +104,22 @@ def queue_position(ticket: Ticket) -> int:
             .filter(before | same_class).count())
 
 
+RATES_TTL = 30  # seconds an area's service rate may be stale in wait estimates
+
+
+def _area_rates(area: ServiceArea, day: dt.date) -> tuple[float, int]:
+    """(average service minutes today, staffed counters) — cached briefly: every kiosk issue and
+    status page shows an estimate, and these change slowly."""
+    return cache.get_or_set(f"ticketing:rates:{area.pk}:{day.isoformat()}",
+                            lambda: (_avg_service_minutes(area, day), max(1, _staffed_counters(area))), RATES_TTL)
+
+
 def estimated_wait_minutes(area: ServiceArea, ahead: int, *, day: dt.date | None = None) -> int:
     """ahead × average service time today (or the area's default) ÷ counters staffed for the area."""
-    day = day or timezone.localdate()
-    counters = max(1, _staffed_counters(area))
-    return int(math.ceil(max(0, ahead) * _avg_service_minutes(area, day) / counters))
+    if ahead <= 0:
+        return 0
+    minutes, counters = _area_rates(area, day or timezone.localdate())
+    return int(math.ceil(ahead * minutes / counters))
 
 
 def kiosk_areas(unit: Unit) -> list[dict[str, Any]]:
