@@ -12,6 +12,16 @@ import pytest
 from kycuong.org.tests.factories import OrgTree, build_org_tree
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and cached lookups live in the cache: start every test with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db: Any) -> OrgTree:
     """City → Sở Tư pháp (→ office), Phường A, Phường B, Xã C, service centre → reception point,
