@@ -38,7 +38,8 @@ def line_chart(*, labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
                      f'{tick:g}{escape(unit)}</text>')
     step = max(1, (len(labels) + 7) // 8)
     for i, label in enumerate(labels):
-        if i % step == 0 or i == len(labels) - 1:
+        last = i == len(labels) - 1 and (i % step) * 2 >= step
+        if i % step == 0 or last:
             parts.append(f'<text x="{x(i):.1f}" y="{height - 14}" font-size="11" text-anchor="middle" fill="#555">'
                          f'{escape(label)}</text>')
     for s_idx, (name, values) in enumerate(series):
@@ -71,14 +72,15 @@ def line_chart(*, labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
     return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped
 
 
-def bar_chart(*, items: Sequence[tuple[str, float | None]], x_max: float = 100.0, width: int = 640,
-              bar: int = 18, title: str = "") -> SafeString:
-    """Horizontal bars (a ranking); None shows as "—"."""
-    left, right, top = 200, 60, 24 if title else 6
+def bar_chart(*, items: Sequence[tuple[str, float | None]], x_max: float = 100.0, width: int = 1000,
+              bar: int = 16, title: str = "", label: str = "") -> SafeString:
+    """Horizontal bars (a ranking); None shows as "—". `label` names the chart for screen readers
+    when the page already shows its title."""
+    left, right, top = 220, 60, 24 if title else 6
     height = top + len(items) * (bar + 6) + 6
     plot_w = width - left - right
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(title)}" class="chart">']
+             f'aria-label="{escape(title or label)}" class="chart">']
     if title:
         parts.append(f'<text x="4" y="16" font-size="14" font-weight="700" fill="#1b1b1b">{escape(title)}</text>')
     for i, (label, value) in enumerate(items):

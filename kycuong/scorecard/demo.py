@@ -9,8 +9,8 @@ from kycuong.core.periods import Period, period_containing
 from .models import IndicatorSet
 from .services import scorecard_compute
 
-#: dvc766 (dossier-driven) gets a full year of trend; the discipline set the recent months.
-HISTORY = {"dvc766": (12, 12), "kycuong": (8, 6)}
+#: dvc766 (dossier-driven; the dossiers demo covers June–November) and the discipline set, recent periods.
+HISTORY = {"dvc766": (12, 6), "kycuong": (4, 3)}
 
 
 def demo_periods(ctx: DemoContext, weeks: int = 12, months: int = 12) -> list[Period]:

@@ -218,7 +218,7 @@ def public_view(request: HttpRequest) -> HttpResponse:
         for key, label in ranking_groups():
             rows = ranking(set_code=set_code, period=period, group=key, compute=False)
             tables.append({"key": key, "label": label, "rows": rows,
-                           "chart": bar_chart(items=[(r.name, r.total) for r in rows[:60]], title=label)})
+                           "chart": bar_chart(items=[(r.name, r.total) for r in rows[:60]], label=label)})
     except DomainError as exc:
         return _error(request, exc)
     return render(request, "scorecard/public.html", {

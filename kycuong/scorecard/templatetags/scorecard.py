@@ -40,9 +40,10 @@ def add_days(value: dt.date, days: int) -> dt.date:
 def signed(value: Any) -> str:
     if value is None:
         return "—"
-    v = float(value)
-    text = f"{v:+.1f}".replace(".", ",")
-    return text
+    v = round(float(value), 1)
+    if v == 0:
+        return "0,0"
+    return f"{v:+.1f}".replace(".", ",")
 
 
 @register.filter

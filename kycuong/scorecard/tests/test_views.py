@@ -144,7 +144,7 @@ def test_demo_computes_history(dataset):
     from kycuong.scorecard.models import Result
 
     summary = demo.build(DemoContext(log=lambda s: None))
-    assert "2 bộ chỉ số" in summary and "40 lượt tính" in summary
+    assert "2 bộ chỉ số" in summary and "27 lượt tính" in summary
     assert Result.objects.filter(period="2026-10", indicator_set__code="dvc766", unit__code="H26.P04",
                                  indicator__code="progress.on_time").get().numerator == 5
     assert Result.objects.filter(period="2026-W47").exists()
