@@ -207,3 +207,15 @@ def test_200_concurrent_issues_get_200_distinct_consecutive_numbers(transactiona
     assert numbers == list(range(1, n + 1))
     assert len(set(codes)) == n
     assert TicketSequence.objects.get(area=area).last == n
+
+
+def test_failed_numbering_leaves_no_unnumbered_ticket(hall):
+    from unittest import mock
+
+    from django.db import DatabaseError
+
+    with mock.patch("kycuong.ticketing.services._number_ticket", side_effect=DatabaseError("lost")), \
+            pytest.raises(DatabaseError):
+        services.ticket_issue(area=hall.area_a)
+    assert Ticket.objects.count() == 0
+    assert services.ticket_issue(area=hall.area_a).code == "A-001"
