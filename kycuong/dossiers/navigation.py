@@ -27,7 +27,8 @@ def dashboard_cards(user: Any) -> list[dict[str, Any]]:
     counts = dossier_counts_for(user=user)
     cards = [{
         "title": _("Hồ sơ của tôi"), "value": counts["open"],
-        "hint": _("%(overdue)s quá hạn, %(today)s đến hạn hôm nay") % counts,
+        "hint": (_("%(overdue)s quá hạn, %(today)s đến hạn hôm nay") % counts
+                 + (_("; %(submitted)s hồ sơ trực tuyến chờ tiếp nhận") % counts if counts["submitted"] else "")),
         "url": reverse("dossiers:my"),
         "tone": "danger" if counts["overdue"] else ("warning" if counts["today"] else "ok"),
     }]

@@ -161,11 +161,25 @@ def dossiers_mine(*, user: Any, filters: DossierFilters | None = None, at: dt.da
     if staff is None:
         return Dossier.objects.none()
     my_step = DossierStep.objects.filter(dossier=OuterRef("pk"), status=StepStatus.ACTIVE, assignee=staff)
-    qs = dossiers_visible_to(user).filter(Q(accountable=staff) | Q(Exists(my_step)))
+    mine = Q(accountable=staff) | Q(Exists(my_step))
+    if _receives(user):
+        # Online submissions waiting for acceptance belong to the counter staff of their units.
+        mine |= Q(status=Status.SUBMITTED)
+    qs = dossiers_visible_to(user).filter(mine)
     if not filters.status:
         qs = qs.filter(status__in=[*OPEN_STATUSES, Status.SUBMITTED, Status.RESULT_READY])
     qs = _apply_filters(with_urgency(qs, at=at), filters, at=at)
     return _list_related(qs).order_by("urgency", "due_at", "id")
+
+
+def _receives(user: Any) -> bool:
+    roles = getattr(user, "_kycuong_roles", None)
+    if roles is None:
+        from kycuong.org.selectors import roles_of
+
+        roles = roles_of(user)
+        user._kycuong_roles = roles
+    return bool(roles & {"one_stop_officer", "head", "deputy"})
 
 
 def dossiers_of_units(*, user: Any, filters: DossierFilters | None = None, at: dt.datetime | None = None,

@@ -184,3 +184,16 @@ def test_control_sheet_lists_steps_with_outcomes(org: Any, proc: Any) -> None:
     assert [(r["order"], r["status"], r["outcome"]) for r in rows] == [
         (1, "done", "on_time"), (2, "done", "late"), (3, "active", ""), (4, "pending", "")]
     assert rows[0]["handed_to"] == org.staff["officer_a"].full_name
+
+
+def test_online_submissions_wait_in_the_counter_staffs_list(org: Any, proc: Any) -> None:
+    d = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT, at=at("2026-11-15 20:00"))
+    html = client_for(org.user("onestop_a")).get(reverse("dossiers:my")).content.decode()
+    assert f'data-code="{d.code}"' in html
+    assert d.code not in client_for(org.user("officer_a")).get(reverse("dossiers:my")).content.decode()
+    c = client_for(org.user("onestop_a"))
+    assert 'id="action-accept"' in c.get(reverse("dossiers:detail", args=[d.code])).content.decode()
+    r = c.post(reverse("dossiers:action", args=[d.code, "tiep-nhan"]), {"version": d.version})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == Status.RECEIVED and d.due_at is not None
