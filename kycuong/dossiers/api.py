@@ -183,7 +183,7 @@ def dossiers_create(request: HttpRequest, payload: DossierIn) -> Status:
                                details={"field": "procedure"})
     unit = _unit(payload.unit, "unit")
     if payload.received_unit:
-        received_unit = _unit(payload.received_unit, "received_unit")
+        received_unit = unit if payload.received_unit == unit.code else _unit(payload.received_unit, "received_unit")
     else:
         received_unit = primary_unit_of(actor) if actor else None
         if received_unit is None:
@@ -193,7 +193,6 @@ def dossiers_create(request: HttpRequest, payload: DossierIn) -> Status:
                             applicant=payload.applicant.dict(), received_by=actor, at=payload.received_at,
                             channel=payload.channel, fee_payment=payload.fee_payment, form_data=payload.form_data,
                             digitized_input=payload.digitized_input)
-    d = Dossier.objects.select_related("procedure", "unit", "received_unit", "current_unit", "accountable").get(pk=d.pk)
     return Status(201, {**_out(d), "secret": d.secret})
 
 
