@@ -132,10 +132,10 @@ class FollowUpCloseIn(Schema):
 
 
 def rating_out(r: Rating) -> dict[str, Any]:
-    return {"id": r.pk, "channel": r.channel, "level": r.level, "ticket": r.ticket.code if r.ticket_id else None,
-            "dossier": r.dossier.code if r.dossier_id else None, "counter": r.counter.label if r.counter_id else None,
-            "officer": r.officer.full_name if r.officer_id else None, "unit": r.unit.code,
-            "procedure": r.procedure.code if r.procedure_id else None, "is_current": r.is_current,
+    return {"id": r.pk, "channel": r.channel, "level": r.level, "ticket": r.ticket.code if r.ticket else None,
+            "dossier": r.dossier.code if r.dossier else None, "counter": r.counter.label if r.counter else None,
+            "officer": r.officer.full_name if r.officer else None, "unit": r.unit.code,
+            "procedure": r.procedure.code if r.procedure else None, "is_current": r.is_current,
             "created_at": r.created_at, "rated_at": r.rated_at, "follow_up": hasattr(r, "follow_up")}
 
 

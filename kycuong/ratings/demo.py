@@ -48,7 +48,7 @@ def build(ctx: DemoContext) -> str:
     tickets = (Ticket.objects.filter(day=ctx.today, status=TicketStatus.DONE).select_related("counter", "dossier")
                .order_by("finished_at"))
     for t in tickets:
-        if rng.random() > 0.75 or t.counter_id is None:
+        if rng.random() > 0.75 or t.counter is None or t.finished_at is None:
             continue
         level = _level(rng)
         at = t.finished_at + dt.timedelta(seconds=rng.uniform(20, 240))
@@ -61,7 +61,7 @@ def build(ctx: DemoContext) -> str:
             comment = rng.choice(COMMENTS_GOOD)
         ratings.append(Rating(channel=RatingChannel.KIOSK, level=level, comment=comment, unit_id=t.counter.unit_id,
                               dossier_id=t.dossier_id, ticket=t, counter_id=t.counter_id, officer_id=t.officer_id,
-                              procedure_id=t.dossier.procedure_id if t.dossier_id else None,
+                              procedure_id=t.dossier.procedure_id if t.dossier else None,
                               device_id=tablets.get(t.counter_id), created_at=at, rated_at=at,
                               idempotency_key=uuid.UUID(int=rng.getrandbits(128), version=4), **_criteria(rng, level)))
     kiosk_count = len(ratings)
@@ -71,7 +71,7 @@ def build(ctx: DemoContext) -> str:
                     .only("id", "unit_id", "procedure_id", "accountable_id", "returned_at").order_by("returned_at", "id"))
     replaced: list[tuple[Rating, Rating]] = []
     for d in returned:
-        if rng.random() > 0.2:
+        if rng.random() > 0.2 or d.returned_at is None:
             continue
         at = d.returned_at + dt.timedelta(hours=rng.uniform(1, 72))
         if at > ctx.now:
@@ -101,12 +101,12 @@ def build(ctx: DemoContext) -> str:
     followups = []
     for r in ratings:
         if r.level == RatingLevel.DISSATISFIED and r.comment:
-            old = ctx.now - r.created_at > dt.timedelta(days=14)
+            handled = ctx.now - r.created_at > dt.timedelta(days=14)
             followups.append(FollowUp(rating=r, unit_id=r.unit_id, created_at=r.created_at,
-                                      status=FollowUpStatus.CLOSED if old else FollowUpStatus.OPEN,
-                                      resolution="Đã làm việc với cán bộ, rút kinh nghiệm và liên hệ lại người dân." if old else "",
-                                      closed_at=r.created_at + dt.timedelta(days=3) if old else None,
-                                      closed_by_id=heads.get(r.unit_id) if old else None))
+                                      status=FollowUpStatus.CLOSED if handled else FollowUpStatus.OPEN,
+                                      resolution="Đã làm việc với cán bộ, rút kinh nghiệm và liên hệ lại người dân." if handled else "",
+                                      closed_at=r.created_at + dt.timedelta(days=3) if handled else None,
+                                      closed_by_id=heads.get(r.unit_id) if handled else None))
     FollowUp.objects.bulk_create(followups, batch_size=1000)
 
     # Dossier.latest_rating = the level of its most recent current rating (for the scorecard).

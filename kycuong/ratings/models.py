@@ -9,6 +9,8 @@ that tablet's counter, and a ticket is rated at most once on the tablet.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,7 +44,7 @@ class RatingQuerySet(ScopedQuerySet["Rating"]):
         return self.filter(is_current=True)
 
 
-def _level_field(label: object) -> models.CharField:
+def _level_field(label: Any) -> models.CharField:
     return models.CharField(label, max_length=20, choices=RatingLevel.choices, blank=True)
 
 

@@ -98,7 +98,7 @@ def _save(rating: Rating, *, dossier_replaces: bool) -> Rating:
     audit_record(action=f"ratings.rating.{rating.channel}", obj=rating, unit_id=rating.unit_id, at=rating.created_at,
                  actor=None, changes={"level": rating.level, "dossier": rating.dossier_id, "ticket": rating.ticket_id,
                                       "replaces": previous.pk if previous else None})
-    if rating.dossier_id:
+    if rating.dossier is not None:
         dossier_rating_sync(dossier=rating.dossier, level=rating.level)
     return rating
 
@@ -131,6 +131,7 @@ def rating_submit_kiosk(*, device: Device, level: str, ticket_id: int | None = N
         raise ValidationFailed(_("Thời điểm đánh giá không hợp lệ (quá cũ hoặc ở tương lai)."), code="rated_at_invalid",
                                details={"field": "rated_at"})
     counter = device.counter
+    assert counter is not None
     try:
         with transaction.atomic():
             if ticket_id is not None:

@@ -83,9 +83,9 @@ def build(ctx: DemoContext) -> str:
     staffed_since = dt.datetime.combine(ctx.today, dt.time(7, 45), tzinfo=TZ)
     counter_specs: list[tuple[Unit, int, tuple[str, ...], Staff | None]] = []
     for unit in units:
-        spec = RP_COUNTERS if unit.kind == UnitKind.RECEPTION_POINT else WARD_COUNTERS
+        counter_spec = RP_COUNTERS if unit.kind == UnitKind.RECEPTION_POINT else WARD_COUNTERS
         staff = officers.get(unit.pk, [])
-        for i, letters in enumerate(spec, start=1):
+        for i, letters in enumerate(counter_spec, start=1):
             counter_specs.append((unit, i, letters, staff[i - 1] if i - 1 < len(staff) else None))
     Counter.objects.bulk_create([Counter(unit=u, number=n, staff=s, staffed_since=staffed_since if s else None)
                                  for u, n, _l, s in counter_specs])
@@ -101,7 +101,7 @@ def build(ctx: DemoContext) -> str:
     Ticket.objects.bulk_create(tickets, batch_size=1000)
     last: dict[int, int] = defaultdict(int)
     for t in tickets:
-        last[t.issued_area_id] = max(last[t.issued_area_id], t.number)
+        last[t.issued_area_id] = max(last[t.issued_area_id], t.number or 0)
     TicketSequence.objects.bulk_create([TicketSequence(area_id=a, day=ctx.today, last=n) for a, n in last.items()])
     linked = _link_dossiers(ctx, units, tickets)
 
@@ -146,10 +146,12 @@ def _link_dossiers(ctx: DemoContext, units: list[Unit], tickets: list[Ticket]) -
             done[t.unit_id].append(t)
     changed = []
     for unit_id, items in dossiers.items():
-        free = sorted(done.get(unit_id, []), key=lambda t: t.finished_at)
+        free = sorted(done.get(unit_id, []), key=lambda t: t.finished_at or day_start)
         for d in items:
-            match = next((t for t in free if t.serving_started_at <= d.received_at <= t.finished_at + dt.timedelta(minutes=30)), None)
-            match = match or next((t for t in free if t.finished_at >= d.received_at), None)
+            at = d.received_at or day_start
+            match = next((t for t in free if t.serving_started_at and t.finished_at
+                          and t.serving_started_at <= at <= t.finished_at + dt.timedelta(minutes=30)), None)
+            match = match or next((t for t in free if t.finished_at and t.finished_at >= at), None)
             if match is None:
                 continue
             free.remove(match)

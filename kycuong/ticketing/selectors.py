@@ -110,8 +110,9 @@ RATES_TTL = 30  # seconds an area's service rate may be stale in wait estimates
 def _area_rates(area: ServiceArea, day: dt.date) -> tuple[float, int]:
     """(average service minutes today, staffed counters) — cached briefly: every kiosk issue and
     status page shows an estimate, and these change slowly."""
-    return cache.get_or_set(f"ticketing:rates:{area.pk}:{day.isoformat()}",
-                            lambda: (_avg_service_minutes(area, day), max(1, _staffed_counters(area))), RATES_TTL)
+    rates = cache.get_or_set(f"ticketing:rates:{area.pk}:{day.isoformat()}",
+                             lambda: (_avg_service_minutes(area, day), max(1, _staffed_counters(area))), RATES_TTL)
+    return (float(rates[0]), int(rates[1])) if rates else (float(area.default_service_minutes), 1)
 
 
 def estimated_wait_minutes(area: ServiceArea, ahead: int, *, day: dt.date | None = None) -> int:
@@ -179,7 +180,7 @@ def board_state(unit: Unit, *, now: dt.datetime | None = None) -> dict[str, Any]
     recent = [{"ticket": t.code, "counter": t.counter.label if t.counter else "", "called_at": t.called_at}
               for t in called[:RECENT_CALLS] if t.counter]
     latest = called[0] if called else None
-    version = f"{latest.pk}.{latest.call_count}.{latest.called_at.timestamp():.0f}" if latest else "0"
+    version = f"{latest.pk}.{latest.call_count}.{latest.called_at.timestamp():.0f}" if latest and latest.called_at else "0"
     waiting = Ticket.objects.filter(unit=unit, day=day, status=TicketStatus.WAITING).count()
     return {"unit": unit.name, "unit_code": unit.code, "now": now, "serving": serving, "recent": recent,
             "latest": ({"ticket": latest.code, "counter": latest.counter.label if latest.counter else ""}

@@ -132,7 +132,7 @@ def _number_ticket(ticket: Ticket, letter: str) -> int:
     tickets = connection.ops.quote_name(Ticket._meta.db_table)
     upsert = (f'INSERT INTO {seq} (area_id, day, "last") VALUES (%s, %s, 1) '  # noqa: S608
               f'ON CONFLICT (area_id, day) DO UPDATE SET "last" = {seq}."last" + 1 RETURNING "last"')
-    params = [ticket.issued_area_id, ticket.day.isoformat()]
+    params: list[Any] = [ticket.issued_area_id, ticket.day.isoformat()]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

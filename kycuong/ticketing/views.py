@@ -79,7 +79,7 @@ def kiosk(request: HttpRequest, unit_code: str | None = None) -> HttpResponse:
         return render(request, "ticketing/unpaired.html", {}, status=403)
     home = request.path
     if request.method == "POST":
-        area = ServiceArea.objects.filter(pk=request.POST.get("area"), unit=unit).first()
+        area = ServiceArea.objects.filter(pk=request.POST.get("area", "0") or "0", unit=unit).first()
         if area is None:
             raise Http404
         try:
@@ -167,7 +167,7 @@ def _console_context(request: HttpRequest, counter: Counter) -> dict[str, Any]:
     return {"counter": counter, "current": current, "queue": queue, "waiting": waiting, "served": served,
             "is_mine": staff is not None and counter.staff_id == staff.pk, "staff": staff,
             "other_areas": ServiceArea.objects.filter(unit_id=counter.unit_id, is_active=True).exclude(
-                pk=current.area_id if current else None).order_by("order"),
+                pk=current.area_id if current else 0).order_by("order"),
             "link_ticket": current or last_finished,
             "dossier_intake_url": _dossier_intake_url()}
 
@@ -214,7 +214,7 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "roi-quay":
             services.counter_leave(counter=counter, staff=staff)
         elif action == "chuyen":
-            area = ServiceArea.objects.filter(pk=request.POST.get("area"), unit_id=counter.unit_id).first()
+            area = ServiceArea.objects.filter(pk=request.POST.get("area", "0") or "0", unit_id=counter.unit_id).first()
             if area is None:
                 raise Http404
             t = services.ticket_transfer(counter=counter, staff=staff, to_area=area)
@@ -328,7 +328,7 @@ def devices(request: HttpRequest) -> HttpResponse:
         unit = selectors.hall_units_visible_to(request.user).filter(code=request.POST.get("unit", "")).first()
         counter = None
         if unit is not None and request.POST.get("counter"):
-            counter = Counter.objects.filter(unit=unit, pk=request.POST.get("counter")).first()
+            counter = Counter.objects.filter(unit=unit, pk=request.POST.get("counter", "0") or "0").first()
         try:
             if unit is None:
                 raise Http404
