@@ -381,3 +381,33 @@ def device_revoke(*, device: Device, actor: Any = None) -> Device:
             device.save(update_fields=["revoked_at"])
             audit_record(action="ticketing.device.revoke", obj=device, actor=actor)
     return device
+
+
+def tickets_close_day(*, before: dt.date, now: dt.datetime | None = None) -> dict[str, int]:
+    """End-of-day clean-up (idempotent, run nightly): tickets of days before `before` still at a
+    counter are closed — called → no-show, serving → done at the moment service started plus the
+    area's average — so no counter starts the morning blocked by yesterday's number; rows left
+    unnumbered by a crash inside `ticket_issue` are removed. Waiting tickets are left as they are
+    (they never reached a counter, and call_next only calls today's)."""
+    now = _now(now)
+    result = {"no_show": 0, "done": 0, "removed": 0}
+    with transaction.atomic():
+        for ticket in (Ticket.objects.select_for_update().select_related("area")
+                       .filter(day__lt=before, status__in=AT_COUNTER_STATUSES)):
+            if ticket.status == TicketStatus.CALLED:
+                ticket.status = TicketStatus.NO_SHOW
+                ticket.finished_at = ticket.called_at
+                result["no_show"] += 1
+            else:
+                start = ticket.serving_started_at or ticket.called_at or now
+                ticket.status = TicketStatus.DONE
+                ticket.finished_at = start + dt.timedelta(minutes=ticket.area.default_service_minutes)
+                ticket.service_seconds = ticket.area.default_service_minutes * 60
+                result["done"] += 1
+            ticket.save(update_fields=["status", "finished_at", "service_seconds"])
+            audit_record(action="ticketing.ticket.close_day", obj=ticket, at=now, changes={"status": ticket.status})
+        stale = Ticket.objects.filter(status=TicketStatus.ISSUING, issued_at__lt=now - dt.timedelta(hours=1))
+        result["removed"] = stale.count()
+        if result["removed"]:
+            stale.delete()
+    return result

@@ -219,3 +219,25 @@ def test_failed_numbering_leaves_no_unnumbered_ticket(hall):
         services.ticket_issue(area=hall.area_a)
     assert Ticket.objects.count() == 0
     assert services.ticket_issue(area=hall.area_a).code == "A-001"
+
+
+def test_nightly_close_frees_counters_left_busy(hall):
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    services.ticket_issue(area=hall.area_a, at=yesterday - dt.timedelta(minutes=30))
+    services.ticket_issue(area=hall.area_a, at=yesterday - dt.timedelta(minutes=29))
+    t1 = services.ticket_call_next(counter=hall.counter1, staff=hall.officer1, at=yesterday)
+    Ticket.objects.filter(pk=t1.pk).update(day=timezone.localdate(yesterday))
+    t2 = services.ticket_call_next(counter=hall.counter2, staff=hall.officer2, at=yesterday)
+    Ticket.objects.filter(pk=t2.pk).update(day=timezone.localdate(yesterday))
+    services.ticket_start(counter=hall.counter2, staff=hall.officer2, at=yesterday)
+    result = services.tickets_close_day(before=timezone.localdate())
+    assert result == {"no_show": 1, "done": 1, "removed": 0}
+    assert services.tickets_close_day(before=timezone.localdate()) == {"no_show": 0, "done": 0, "removed": 0}
+    services.ticket_issue(area=hall.area_a)
+    assert services.ticket_call_next(counter=hall.counter1, staff=hall.officer1) is not None
+
+
+def test_close_day_task_is_scheduled():
+    from kycuong.core.scheduling import periodic_jobs
+
+    assert "ticketing.close_day" in [j.label for j in periodic_jobs()]
