@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kycuong.core.errors import DomainError
@@ -30,40 +30,40 @@ from .models import Absence, AbsenceKind, DailyAttendance, Device, MalformedLine
 
 
 class AbsenceForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("Loại"), choices=AbsenceKind.choices)
-    start = forms.DateField(label=_l("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_l("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_l("Lý do"), max_length=300)
+    kind = forms.ChoiceField(label=gettext_lazy("Loại"), choices=AbsenceKind.choices)
+    start = forms.DateField(label=gettext_lazy("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=gettext_lazy("Lý do"), max_length=300)
 
 
 class CorrectionForm(forms.Form):
-    at = forms.DateTimeField(label=_l("Thời điểm chấm bổ sung"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    at = forms.DateTimeField(label=gettext_lazy("Thời điểm chấm bổ sung"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                              input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    reason = forms.CharField(label=_l("Lý do điều chỉnh"), max_length=300,
-                             help_text=_l("Ví dụ: máy chấm công hỏng, có xác nhận của bảo vệ"))
+    reason = forms.CharField(label=gettext_lazy("Lý do điều chỉnh"), max_length=300,
+                             help_text=gettext_lazy("Ví dụ: máy chấm công hỏng, có xác nhận của bảo vệ"))
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_l("Tệp CSV lượt chấm công"),
-                           help_text=_l("Cột: device, pin, time, status, verify (UTF-8). Lỗi ở một dòng: không nhập dòng nào."))
+    file = forms.FileField(label=gettext_lazy("Tệp CSV lượt chấm công"),
+                           help_text=gettext_lazy("Cột: device, pin, time, status, verify (UTF-8). Lỗi ở một dòng: không nhập dòng nào."))
 
 
 class DeviceForm(forms.Form):
-    serial_number = forms.CharField(label=_l("Số sê-ri (SN)"), max_length=64)
-    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.none())
-    location = forms.CharField(label=_l("Vị trí lắp đặt"), max_length=200, required=False)
+    serial_number = forms.CharField(label=gettext_lazy("Số sê-ri (SN)"), max_length=64)
+    unit = forms.ModelChoiceField(label=gettext_lazy("Đơn vị"), queryset=Unit.objects.none())
+    location = forms.CharField(label=gettext_lazy("Vị trí lắp đặt"), max_length=200, required=False)
 
 
 class PinForm(forms.Form):
-    staff_code = forms.CharField(label=_l("Mã cán bộ"), max_length=20)
-    pin = forms.CharField(label=_l("Mã chấm công trên máy (PIN)"), max_length=32)
-    whole_unit = forms.BooleanField(label=_l("Dùng cho mọi máy của đơn vị"), required=False, initial=True,
-                                    help_text=_l("Bỏ chọn nếu mã này chỉ đúng trên máy này."))
+    staff_code = forms.CharField(label=gettext_lazy("Mã cán bộ"), max_length=20)
+    pin = forms.CharField(label=gettext_lazy("Mã chấm công trên máy (PIN)"), max_length=32)
+    whole_unit = forms.BooleanField(label=gettext_lazy("Dùng cho mọi máy của đơn vị"), required=False, initial=True,
+                                    help_text=gettext_lazy("Bỏ chọn nếu mã này chỉ đúng trên máy này."))
 
 
 class PolicyForm(forms.Form):
-    grace_late_minutes = forms.IntegerField(label=_l("Số phút cho phép đến muộn"), min_value=0, max_value=120)
-    grace_early_minutes = forms.IntegerField(label=_l("Số phút cho phép về sớm"), min_value=0, max_value=120)
+    grace_late_minutes = forms.IntegerField(label=gettext_lazy("Số phút cho phép đến muộn"), min_value=0, max_value=120)
+    grace_early_minutes = forms.IntegerField(label=gettext_lazy("Số phút cho phép về sớm"), min_value=0, max_value=120)
 
 
 def _month(request: HttpRequest) -> tuple[int, int]:
