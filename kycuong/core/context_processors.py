@@ -7,9 +7,9 @@ from django.http import HttpRequest
 
 
 def kycuong(request: HttpRequest) -> dict[str, Any]:
-    from kycuong.portal.navigation import navigation_for
+    from kycuong.portal.navigation import grouped_navigation_for
 
     return {
         "CITY_NAME": settings.KYCUONG_CITY_NAME,
-        "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
+        "nav_items": grouped_navigation_for(request.user) if hasattr(request, "user") else [],
     }

@@ -65,6 +65,44 @@ def dashboard_cards(user: Any) -> list[dict[str, Any]]:
     return cards
 
 
+#: Menu groups by URL namespace: the header shows one entry per group (a disclosure menu when the
+#: group has several pages), so the bar stays one line however many modules are installed.
+GROUPS: list[tuple[str, Any, set[str]]] = [
+    ("dossiers", _("Hồ sơ TTHC"), {"dossiers", "procedures", "citizen", "dossier_documents"}),
+    ("hall", _("Quầy phục vụ"), {"ticketing", "ratings"}),
+    ("feedback", _("Phản ánh, kiến nghị"), {"feedback"}),
+    ("attendance", _("Chấm công"), {"attendance"}),
+    ("scorecard", _("Chỉ số"), {"scorecard"}),
+    ("system", _("Hệ thống"), {"org", "workdays", "portal_admin"}),
+]
+
+
+def grouped_navigation_for(user: Any) -> list[dict[str, Any]]:
+    """[{"label", "url"} for a single page, or {"label", "children": [...]} for a group], in menu order.
+
+    (Not "items": Django templates would resolve `group.items` to dict.items.)"""
+    items = navigation_for(user)
+    top: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        namespace = item["url_name"].split(":", 1)[0]
+        if item["url_name"] == "portal:audit":
+            namespace = "portal_admin"
+        key = next((g for g, _label, spaces in GROUPS if namespace in spaces), None)
+        if key is None:
+            top.append(item)
+            continue
+        if key not in groups:
+            label = next(label for g, label, _spaces in GROUPS if g == key)
+            groups[key] = {"label": label, "children": [], "key": key}
+        groups[key]["children"].append(item)
+    ordered = [groups[g] for g, _label, _spaces in GROUPS if g in groups]
+    for group in ordered:
+        if len(group["children"]) == 1:
+            group.update(group.pop("children")[0])
+    return top + ordered
+
+
 def navigation_for(user: Any) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
@@ -82,5 +120,5 @@ def navigation_for(user: Any) -> list[dict[str, Any]]:
             url = reverse(item["url_name"])
         except NoReverseMatch:
             continue
-        result.append({"label": item["label"], "url": url})
+        result.append({"label": item["label"], "url": url, "url_name": item["url_name"]})
     return result

@@ -67,3 +67,18 @@ def test_every_demo_login_works(client, db):
         response = client.post("/dang-nhap/", {"username": account["username"], "password": DEMO_PASSWORD})
         assert response.status_code == 302, account["username"]
         assert client.get("/trang-cua-toi/").status_code == 200
+
+
+def test_header_menu_groups_pages_by_module(client, org):
+    from kycuong.portal.navigation import grouped_navigation_for
+
+    entries = grouped_navigation_for(org.user("head_a"))
+    labels = [str(e["label"]) for e in entries]
+    assert labels[0] == "Trang của tôi" and "url" in entries[0]
+    for entry in entries:
+        assert ("children" in entry) != ("url" in entry)
+        for child in entry.get("children", []):
+            assert child["url"].startswith("/")
+    client.force_login(org.user("head_a"))
+    html = client.get("/trang-cua-toi/").content.decode()
+    assert '<a href="" ' not in html

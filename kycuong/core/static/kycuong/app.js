@@ -31,5 +31,20 @@
     var el = e.target.closest && e.target.closest("[data-confirm]");
     if (el && !window.confirm(el.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
-  document.addEventListener("DOMContentLoaded", function () { setupIdleReset(); setupShortcuts(); });
+  // Header menus: one open at a time; a click outside or Escape closes them.
+  function setupMenus() {
+    var groups = Array.prototype.slice.call(document.querySelectorAll("details.nav-group"));
+    groups.forEach(function (g) {
+      g.addEventListener("toggle", function () {
+        if (g.open) groups.forEach(function (o) { if (o !== g) o.open = false; });
+      });
+    });
+    document.addEventListener("click", function (e) {
+      groups.forEach(function (g) { if (!g.contains(e.target)) g.open = false; });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") groups.forEach(function (g) { if (g.open) { g.open = false; g.querySelector("summary").focus(); } });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setupIdleReset(); setupShortcuts(); setupMenus(); });
 })();
