@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install install-dev lint typecheck e2e messages lock bench clean glossary
+.PHONY: run test install install-dev lint typecheck e2e messages lock bench clean glossary openapi
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ messages:
 
 lock:
 	$(PIP) freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+openapi:
+	$(PY) scripts/openapi_snapshot.py
 
 glossary:
 	$(PY) scripts/collect_glossary.py
