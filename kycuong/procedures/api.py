@@ -13,6 +13,7 @@ from kycuong.core.middleware import client_ip
 from kycuong.dossiers.public import dossier_public_lookup, rate_limit_check
 
 from .interchange import _number
+from .models import Procedure
 from .selectors import procedure_by_code, procedure_search, sectors_with_counts
 
 router = Router(tags=["procedures"])
@@ -63,7 +64,7 @@ class SectorOut(Schema):
     procedures: int
 
 
-def _summary(p: object) -> dict:
+def _summary(p: Procedure) -> dict:
     return {"code": p.code, "name": p.name, "sector": p.sector.name,
             "processing_time": {"value": _number(p.processing_value), "unit": p.processing_unit},
             "fee": p.fee, "online_level": p.online_level}

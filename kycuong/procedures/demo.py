@@ -21,7 +21,7 @@ from kycuong.org.models import Role, Unit, UnitKind
 from .models import OnlineLevel, Procedure, ProcedureStep, Sector, TimeUnit
 from .services import search_key_for
 
-LOCAL_KINDS = [UnitKind.WARD, UnitKind.COMMUNE]
+LOCAL_KINDS: list[str] = [UnitKind.WARD, UnitKind.COMMUNE]
 
 #: Sector → department deciding the provincial-level procedures (Hanoi after the 2025 restructuring).
 SECTOR_DEPARTMENT = {

@@ -7,6 +7,7 @@ discipline"), so these selectors need no scoping.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat, Length
@@ -16,6 +17,15 @@ from kycuong.core.text import fold
 from kycuong.org.models import Unit, UnitKind
 
 from .models import Procedure, ProcedureStep, Sector
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SectorCount(TypedDict):
+    """Annotation added by `sectors_with_counts`: active procedures in the sector."""
+
+    n: int
 
 #: Words too common in procedure names to narrow anything on their own ("thủ tục", "và").
 STOP_WORDS = frozenset({"thu", "tuc", "va", "cua", "cho", "the", "tai", "o", "co"})
@@ -85,7 +95,7 @@ def procedure_search(text: str | None, *, sector: str | None = None, online: str
     )
 
 
-def sectors_with_counts() -> QuerySet[Sector]:
+def sectors_with_counts() -> QuerySet[WithAnnotations[Sector, SectorCount]]:
     from django.db.models import Count
 
     return (Sector.objects.annotate(n=Count("procedures", filter=Q(procedures__is_active=True)))
