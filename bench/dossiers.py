@@ -26,6 +26,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -87,20 +88,31 @@ from kycuong.org.tests.factories import StaffFactory, UnitFactory, UserFactory
 from kycuong.dossiers.models import Dossier, DossierEvent
 from kycuong.dossiers.tests.factories import procedure_create
 
-city = UnitFactory(code="H26", name="Ủy ban nhân dân thành phố Hà Nội", kind=UnitKind.CITY)
-wards = [UnitFactory(code=f"H26.P{i:02d}", name=f"Phường {name}", kind=UnitKind.WARD, parent=city)
-         for i, name in enumerate(["Ba Đình", "Ngọc Hà", "Giảng Võ", "Hoàn Kiếm"], start=1)]
-tokens = []
-for w in wards:
-    for role, n in ((Role.ONE_STOP_OFFICER, 2), (Role.OFFICER, 6), (Role.HEAD, 1)):
-        for i in range(n):
-            user = UserFactory(username=f"{w.code}-{role}-{i}")
-            staff = StaffFactory(user=user)
-            Membership.objects.create(staff=staff, unit=w, role=role)
-            if role == Role.ONE_STOP_OFFICER and i == 0:
-                tokens.append([w.code, api_token_create(user=user, name="bench")[1]])
-proc = procedure_create(code="1.001193", name="Đăng ký khai sinh", value=3)
+from django.contrib.auth import get_user_model
+from kycuong.org.models import Unit
+
 ROWS = int(sys.argv[1])
+WARDS = ["Ba Đình", "Ngọc Hà", "Giảng Võ", "Hoàn Kiếm"]
+REUSE = Unit.objects.filter(code="H26").exists() and Dossier.objects.count() >= ROWS
+tokens = []
+if REUSE:  # rows of an earlier run: fresh tokens for the same counters, no reload
+    for i in range(1, len(WARDS) + 1):
+        code = f"H26.P{i:02d}"
+        user = get_user_model().objects.get(username=f"{code}-{Role.ONE_STOP_OFFICER}-0")
+        tokens.append([code, api_token_create(user=user, name="bench")[1]])
+else:
+    city = UnitFactory(code="H26", name="Ủy ban nhân dân thành phố Hà Nội", kind=UnitKind.CITY)
+    wards = [UnitFactory(code=f"H26.P{i:02d}", name=f"Phường {name}", kind=UnitKind.WARD, parent=city)
+             for i, name in enumerate(WARDS, start=1)]
+    for w in wards:
+        for role, n in ((Role.ONE_STOP_OFFICER, 2), (Role.OFFICER, 6), (Role.HEAD, 1)):
+            for i in range(n):
+                user = UserFactory(username=f"{w.code}-{role}-{i}")
+                staff = StaffFactory(user=user)
+                Membership.objects.create(staff=staff, unit=w, role=role)
+                if role == Role.ONE_STOP_OFFICER and i == 0:
+                    tokens.append([w.code, api_token_create(user=user, name="bench")[1]])
+    proc = procedure_create(code="1.001193", name="Đăng ký khai sinh", value=3)
 
 def columns(model, overrides):
     names, exprs = [], []
@@ -126,12 +138,12 @@ def columns(model, overrides):
                 exprs.append("''")
     return ", ".join(names), ", ".join(exprs)
 
-ward_ids = "ARRAY[" + ",".join(str(w.pk) for w in wards) + "]"
+ward_ids = "ARRAY[" + ",".join(str(w.pk) for w in wards) + "]" if not REUSE else ""
 day = "(date '2021-01-01' + ((g / 4) / 400))"
 received = f"(({day}::timestamp + interval '2 hours' + (g % 480) * interval '1 minute') AT TIME ZONE 'UTC')"
 dossier_cols, dossier_exprs = columns(Dossier, {
     "code": f"'H26.P' || lpad(((g % 4) + 1)::text, 2, '0') || '-' || to_char({day}, 'YYMMDD') || '-' || lpad(((g / 4) % 400 + 1)::text, 4, '0')",
-    "procedure_id": str(proc.pk),
+    "procedure_id": "0" if REUSE else str(proc.pk),
     "unit_id": f"({ward_ids})[(g % 4) + 1]", "received_unit_id": f"({ward_ids})[(g % 4) + 1]",
     "current_unit_id": f"({ward_ids})[(g % 4) + 1]",
     "channel": "'counter'", "status": "'returned'", "applicant_name": "'Nguyễn Văn An'",
@@ -146,8 +158,9 @@ event_cols, event_exprs = columns(DossierEvent, {
     "at": "d.received_at + (k - 1) * interval '1 day'", "from_unit_id": "d.unit_id", "to_unit_id": "d.unit_id",
 })
 with connection.cursor() as cur:
-    cur.execute(f"INSERT INTO dossiers_dossier ({dossier_cols}) SELECT {dossier_exprs} FROM generate_series(0, {ROWS} - 1) g")
-    cur.execute(f"INSERT INTO dossiers_dossierevent ({event_cols}) SELECT {event_exprs} FROM dossiers_dossier d CROSS JOIN generate_series(1, 3) k")
+    if not REUSE:
+        cur.execute(f"INSERT INTO dossiers_dossier ({dossier_cols}) SELECT {dossier_exprs} FROM generate_series(0, {ROWS} - 1) g")
+        cur.execute(f"INSERT INTO dossiers_dossierevent ({event_cols}) SELECT {event_exprs} FROM dossiers_dossier d CROSS JOIN generate_series(1, 3) k")
     cur.execute("ANALYZE")
     cur.execute("SELECT code, secret FROM dossiers_dossier TABLESAMPLE SYSTEM (1) LIMIT 20000")
     sample = cur.fetchall()
@@ -155,7 +168,7 @@ with connection.cursor() as cur:
     n = cur.fetchone()[0]
     cur.execute("SELECT count(*) FROM dossiers_dossierevent")
     m = cur.fetchone()[0]
-json.dump({"dossiers": n, "events": m, "sample": sample, "tokens": tokens}, sys.stdout)
+json.dump({"dossiers": n, "events": m, "sample": sample, "tokens": tokens, "reused": REUSE}, sys.stdout)
 """
 
 
@@ -178,6 +191,17 @@ def reset_database() -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def loaded_rows() -> int:
+    """Dossiers already in the bench database (0 when it or its tables do not exist)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(DB_URL, autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM dossiers_dossier").fetchone()[0]
+    except psycopg.Error:
+        return 0
 
 
 def setup_data(rows: int) -> dict[str, Any]:
@@ -299,6 +323,80 @@ def run_load(port: int, clients: int, seconds: float, kind: str, sample: list[li
             "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan")}
 
 
+WRK_LUA = r"""
+-- generated by bench/dossiers.py
+local kind, outdir = "%(kind)s", "%(outdir)s"
+local tokens = %(tokens)s
+local codes = {}
+local n, tid = 0, 0
+function setup(thread)
+  tid = tid + 1
+  thread:set("tid", tid)
+end
+function init(args)
+  math.randomseed(tid * 7919 + os.time())
+  for line in io.lines(outdir .. "/codes.txt") do
+    local c, secret = line:match("(%%S+) (%%S+)")
+    codes[#codes + 1] = {c, secret}
+  end
+  if kind == "intake" then out = io.open(outdir .. "/codes-" .. tid .. ".txt", "w") end
+end
+function request()
+  if kind == "intake" then
+    n = n + 1
+    local t = tokens[(n + tid) %% #tokens + 1]
+    local body = string.format('{"procedure": "1.001193", "unit": "%%s", "received_unit": "%%s", ' ..
+      '"applicant": {"name": "Trần Thị Bình", "id_number": "0011900%%05d", "phone": "0912345678"}, ' ..
+      '"digitized_input": true}', t[1], t[1], math.random(0, 99999))
+    return wrk.format("POST", "/api/v1/dossiers/", {["Content-Type"] = "application/json",
+                      ["Authorization"] = "Bearer " .. t[2]}, body)
+  end
+  local c = codes[math.random(#codes)]
+  if kind == "ceiling" then return wrk.format("GET", "/bench/ceiling/" .. c[1]) end
+  return wrk.format("GET", "/api/v1/public/dossiers/" .. c[1] .. "?secret=" .. c[2])
+end
+if kind == "intake" then
+  function response(status, headers, body)
+    if status == 201 then
+      local code = body:match('"code":%%s*"([^"]+)"')
+      if code then out:write(code, "\n") end
+    end
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRKRESULT %%d %%d %%d %%d %%d\n", summary.requests, summary.duration,
+                         e.connect + e.read + e.write + e.timeout, e.status, 0))
+  io.write(string.format("WRKLAT %%f %%f\n", latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _lua_list(rows: list[list[str]]) -> str:
+    return "{" + ",".join("{" + ",".join(json.dumps(v) for v in r) + "}" for r in rows) + "}"
+
+
+def run_wrk(port: int, clients: int, seconds: float, kind: str, sample: list[list[str]], tokens: list[list[str]],
+            threads: int) -> dict[str, Any]:
+    """The same measurement with wrk (C, event loop, keep-alive): the load generator costs far less CPU
+    than Python clients on the same 2 cores, and the same way for every endpoint."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        script = Path(tmp) / "bench.lua"
+        script.write_text(WRK_LUA % {"kind": kind, "outdir": tmp, "tokens": _lua_list(tokens)}, encoding="utf-8")
+        (Path(tmp) / "codes.txt").write_text("".join(f"{c} {secret}\n" for c, secret in sample), encoding="utf-8")
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", "30s",
+                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+        codes = [c for f in Path(tmp).glob("codes-*.txt") for c in f.read_text().split()]
+    fields = next(line.split()[1:] for line in out.stdout.splitlines() if line.startswith("WRKRESULT"))
+    lat = next(line.split()[1:] for line in out.stdout.splitlines() if line.startswith("WRKLAT"))
+    total, duration_us, socket_errors, status_errors = (int(x) for x in fields[:4])
+    ok = total - status_errors
+    return {"requests": ok, "errors": socket_errors + status_errors, "rps": ok / (duration_us / 1e6), "codes": codes,
+            "p50_ms": float(lat[0]) / 1000, "p99_ms": float(lat[1]) / 1000}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -307,27 +405,35 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     parser.add_argument("--threads", type=int, default=8, help="granian blocking threads per worker")
-    parser.add_argument("--processes", type=int, default=2, help="client processes (threads = clients / processes)")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="client processes (python driver) / wrk threads (wrk driver)")
+    parser.add_argument("--driver", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                        help="load generator: wrk (C, apt install wrk; default when present) or Python threads")
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the database even if it holds the rows")
     args = parser.parse_args()
 
     started = time.monotonic()
     print(f"database {DB_URL}")
-    reset_database()
+    if args.fresh or loaded_rows() < args.rows:
+        reset_database()
     data = setup_data(args.rows)
     sample = [list(r) for r in data["sample"]]
     tokens = [list(t) for t in data["tokens"]]
-    print(f"{data['dossiers']:,} dossiers, {data['events']:,} events loaded in {time.monotonic() - started:.0f} s; "
+    how = "reused from an earlier run" if data.get("reused") else "loaded"
+    print(f"{data['dossiers']:,} dossiers, {data['events']:,} events {how} in {time.monotonic() - started:.0f} s; "
           f"{len(sample):,} random codes drawn")
     port = free_port(args.port)
     server = start_server(port, args.workers, args.threads, f"/bench/ceiling/{sample[0][0]}")
     print(f"granian WSGI on 127.0.0.1:{port}: {args.workers} worker(s) × {args.threads} threads; "
-          f"{args.clients} clients ({args.processes} processes), {args.seconds:.0f} s per run, {os.cpu_count()} CPUs")
+          f"{args.clients} clients ({args.driver}, {args.processes} processes/threads), {args.seconds:.0f} s per run, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    load = run_wrk if args.driver == "wrk" else run_load
     results: dict[str, dict[str, Any]] = {}
     issued: list[str] = []
     try:
         for kind in ("ceiling", "intake", "lookup"):
-            warm = run_load(port, args.clients, 5, kind, sample, tokens, args.processes)  # every worker warm
-            results[kind] = run_load(port, args.clients, args.seconds, kind, sample, tokens, args.processes)
+            warm = load(port, args.clients, 5, kind, sample, tokens, args.processes)  # every worker warm
+            results[kind] = load(port, args.clients, args.seconds, kind, sample, tokens, args.processes)
             issued += warm["codes"] + results[kind]["codes"]
     finally:
         server.terminate()

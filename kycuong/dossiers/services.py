@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,10 +37,10 @@ from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, ValidationFailed
 from kycuong.core.periods import TZ
 from kycuong.core.scoping import scope_for
-from kycuong.org.models import Membership, Role, Staff, Unit
-from kycuong.procedures.models import Procedure, TimeUnit
+from kycuong.org.models import Role, Staff, Unit
+from kycuong.procedures.models import Procedure, ProcedureStep, TimeUnit
 from kycuong.workdays.engine import DEFAULT_CUTOFF, OutOfRange, WorkCalendar
-from kycuong.workdays.services import calendar_for, due_at_compute
+from kycuong.workdays.services import calendar_for, due_at_compute  # noqa: F401 (due_at_compute re-exported for views)
 
 from .models import (
     OPEN_STATUSES,
@@ -190,6 +191,13 @@ def _audit(action: str, dossier: Dossier, *, actor: Staff | None, at: dt.datetim
                  changes={"status": dossier.status, "version": dossier.version, **changes})
 
 
+def _touch(dossier: Dossier) -> None:
+    """Near-real-time scorecard: mark the deciding unit's running week/month dirty (on commit)."""
+    from kycuong.scorecard.services import scorecard_touch
+
+    scorecard_touch(unit_id=dossier.unit_id)
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -213,79 +221,148 @@ def _clean_applicant(applicant: dict[str, Any]) -> dict[str, str]:
     return clean
 
 
-def _check_procedure_unit(procedure: Procedure, unit: Unit) -> None:
+def _check_procedure_unit(procedure: Procedure, unit: Unit, *, listed: tuple[bool, bool] | None = None) -> None:
+    """The procedure is active and `unit` decides it. `listed` = (procedure has explicit units,
+    `unit` is one of them) when the caller already read it (`_procedure_steps`), else one query."""
     if not procedure.is_active:
         raise ValidationFailed(_("Thủ tục %(code)s không còn áp dụng.") % {"code": procedure.code})
-    units = list(procedure.units.values_list("id", flat=True))
-    if units:
-        if unit.pk not in units:
+    if listed is None:
+        units = list(procedure.units.values_list("id", flat=True))
+        listed = (bool(units), unit.pk in units)
+    has_units, unit_listed = listed
+    if has_units:
+        if not unit_listed:
             raise ValidationFailed(_("%(unit)s không giải quyết thủ tục này.") % {"unit": unit.name}, details={"field": "unit"})
     elif procedure.deciding_unit_kinds and unit.kind not in procedure.deciding_unit_kinds:
         raise ValidationFailed(_("%(unit)s không giải quyết thủ tục này.") % {"unit": unit.name}, details={"field": "unit"})
 
 
-def step_unit_for(*, unit_kind: str, unit: Unit, received_unit: Unit) -> Unit:
+def _procedure_steps(procedure: Procedure, unit: Unit) -> tuple[list[ProcedureStep], tuple[bool, bool]]:
+    """The procedure's internal steps in order and (has explicit units, `unit` is one of them), in
+    one query (the unit check rides on every step row; a procedure without steps costs a second)."""
+    units = Procedure.units.through.objects.filter(procedure_id=procedure.pk)
+    steps = list(ProcedureStep.objects.filter(procedure_id=procedure.pk).order_by("order").annotate(
+        _has_units=Exists(units), _unit_listed=Exists(units.filter(unit_id=unit.pk))))
+    if steps:
+        return steps, (steps[0]._has_units, steps[0]._unit_listed)
+    ids = list(units.values_list("unit_id", flat=True))
+    return [], (bool(ids), unit.pk in ids)
+
+
+def step_unit_for(*, unit_kind: str, unit: Unit, received_unit: Unit, memo: dict[str, Unit] | None = None) -> Unit:
     """A step's unit: blank kind → the deciding unit; the receiving unit's kind → the receiving unit;
-    otherwise the nearest unit of that kind under the deciding unit (an office), else the deciding unit."""
+    otherwise the nearest unit of that kind under the deciding unit (an office), else the deciding unit.
+    `memo` (per call) keeps one lookup per kind."""
     if not unit_kind or unit_kind == unit.kind:
         return unit
     if unit_kind == received_unit.kind:
         return received_unit
+    if memo is not None and unit_kind in memo:
+        return memo[unit_kind]
     child = Unit.objects.filter(path__startswith=unit.path, kind=unit_kind).order_by("depth", "id").first()
+    if memo is not None:
+        memo[unit_kind] = child or unit
     return child or unit
 
 
-def _default_assignee(unit: Unit, role: str) -> Staff | None:
-    """The active staff member of `unit` in `role` with the fewest active steps (load balancing)."""
-    roles = [role] if role else [Role.OFFICER]
+def _assignee_roles(role: str) -> tuple[str, ...]:
     if role == Role.HEAD:
-        roles = [Role.HEAD, Role.DEPUTY]
-    candidates = (Staff.objects.filter(is_active=True, memberships__unit=unit, memberships__role__in=roles)
-                  .annotate(load=Count("dossier_steps", filter=Q(dossier_steps__status=StepStatus.ACTIVE), distinct=True))
-                  .order_by("load", "id"))
-    return candidates.first()
+        return (Role.HEAD, Role.DEPUTY)
+    return (role,) if role else (Role.OFFICER,)
 
 
-def _is_member(staff: Staff, unit: Unit) -> bool:
-    return Membership.objects.filter(staff=staff, unit=unit).exists()
+def _active_load() -> Any:
+    """Number of active steps of the staff member of the outer row (correlated subquery)."""
+    return Coalesce(Subquery(
+        DossierStep.objects.filter(assignee_id=OuterRef("pk"), status=StepStatus.ACTIVE).order_by()
+        .values("assignee_id").annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()), Value(0))
+
+
+def _candidates(wanted: Iterable[tuple[Unit, str]], *, member: tuple[Staff, Unit] | None = None) -> list[Staff]:
+    """Every active staff member holding one of the wanted (unit, role) memberships, with their
+    active-step `load` and the membership in `_unit_id` / `_role` (one row per membership), plus
+    the memberships of `member`'s staff in `member`'s unit: one query for all the steps of a dossier."""
+    wanted = list(wanted)
+    if not wanted and member is None:
+        return []
+    cond = Q()
+    for unit_id in {u.pk for u, _r in wanted}:
+        roles = sorted({r for u, role in wanted if u.pk == unit_id for r in _assignee_roles(role)})
+        cond |= Q(is_active=True, memberships__unit_id=unit_id, memberships__role__in=roles)
+    if member is not None:
+        cond |= Q(pk=member[0].pk, memberships__unit_id=member[1].pk)
+    return list(Staff.objects.filter(cond).annotate(_unit_id=F("memberships__unit_id"), _role=F("memberships__role"),
+                                                    load=_active_load()))
+
+
+def _pick(candidates: list[Staff], unit: Unit, role: str) -> Staff | None:
+    """The active staff member of `unit` in `role` with the fewest active steps (load balancing)."""
+    roles = _assignee_roles(role)
+    fit = [c for c in candidates if c.is_active and c._unit_id == unit.pk and c._role in roles]
+    return min(fit, key=lambda c: (c.load, c.pk), default=None)
+
+
+def _default_assignee(unit: Unit, role: str) -> Staff | None:
+    return _pick(_candidates([(unit, role)]), unit, role)
+
+
+#: One statement for the next number (PostgreSQL and SQLite ≥ 3.35 both have ON CONFLICT … RETURNING).
+SEQUENCE_UPSERT = ('INSERT INTO {table} ("unit_id", "day", "last") VALUES (%s, %s, 1) '
+                   'ON CONFLICT ("unit_id", "day") DO UPDATE SET "last" = {table}."last" + 1 RETURNING "last"')
 
 
 def dossier_code_next(*, unit: Unit, day: dt.date) -> str:
-    """Next `<unit code>-YYMMDD-NNNN` for `unit` on `day`. The sequence row is locked FOR UPDATE
-    (and unique per unit and day), so concurrent receipts never share a code."""
-    with transaction.atomic():
-        seq, _created = DossierSequence.objects.select_for_update().get_or_create(unit=unit, day=day)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-        return code_format(unit_code=unit.code, day=day, number=seq.last)
+    """Next `<unit code>-YYMMDD-NNNN` for `unit` on `day`, in one statement: an upsert on the
+    (unit, day) unique row that increments it and returns the number. The row stays locked until
+    the caller's transaction ends, so concurrent receipts never share a code (take it last)."""
+    table = connection.ops.quote_name(DossierSequence._meta.db_table)
+    sql = SEQUENCE_UPSERT.format(table=table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unit.pk, connection.ops.adapt_datefield_value(day)])
+        number = cursor.fetchone()[0]
+    return code_format(unit_code=unit.code, day=day, number=number)
+
+
+def _due_at(*, calendar: WorkCalendar, procedure: Procedure, at: dt.datetime) -> dt.datetime:
+    """`due_at_compute` on an already loaded calendar (no second calendar lookup)."""
+    if procedure.processing_value < 0:
+        raise ValidationFailed(_("Thời hạn giải quyết không được âm."))
+    try:
+        return calendar.due_at(at, value=float(procedure.processing_value), unit=procedure.processing_unit,
+                               cutoff=procedure_cutoff(procedure))
+    except OutOfRange as exc:
+        raise ValidationFailed(_("Thời điểm nằm ngoài phạm vi lịch (2015–2040).")) from exc
 
 
 def _plan_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff | None,
-                     accountable: Staff | None, due_at: dt.datetime | None = None) -> list[DossierStep]:
+                     accountable: Staff | None, due_at: dt.datetime | None = None,
+                     procedure_steps: list[ProcedureStep] | None = None) -> list[DossierStep]:
     """Clock start: due_at, steps (unsaved) with due times and assignees, accountable officer.
     Reads only, so callers can take the code sequence lock afterwards and hold it briefly."""
     procedure = dossier.procedure
-    calendar = calendar_for(dossier.unit)
+    calendar = calendar_for(dossier.unit)  # once per service call: one revision query
+    if procedure_steps is None:
+        procedure_steps = list(procedure.steps.all().order_by("order"))
     if due_at is None:
-        try:
-            due_at = due_at_compute(received_at=at, value=float(procedure.processing_value),
-                                    unit_of_time=procedure.processing_unit, unit=dossier.unit,
-                                    cutoff=procedure_cutoff(procedure))
-        except OutOfRange as exc:  # pragma: no cover - guarded in due_at_compute
-            raise ValidationFailed(_("Thời điểm nằm ngoài phạm vi lịch.")) from exc
+        due_at = _due_at(calendar=calendar, procedure=procedure, at=at)
     start = clock_start(procedure=procedure, calendar=calendar, at=at)
-    plans = step_plans(procedure=procedure, steps=procedure.steps.all().order_by("order"), calendar=calendar,
-                       start=start, due_at=due_at)
+    plans = step_plans(procedure=procedure, steps=procedure_steps, calendar=calendar, start=start, due_at=due_at)
+    memo: dict[str, Unit] = {}
+    units = [step_unit_for(unit_kind=p.unit_kind, unit=dossier.unit, received_unit=dossier.received_unit, memo=memo)
+             for p in plans]
+    # Assignees of every step (and whether the receiver belongs to the first step's unit): one query.
+    first_self = bool(plans) and received_by is not None and plans[0].role in ("", Role.ONE_STOP_OFFICER)
+    candidates = _candidates([(u, p.role) for p, u in zip(plans, units, strict=True) if not (p.order == 1 and first_self)],
+                             member=(received_by, units[0]) if received_by is not None and plans and not first_self else None)
     steps = []
     total = sum(p.allotted_seconds for p in plans)
-    for plan in plans:
-        step_unit = step_unit_for(unit_kind=plan.unit_kind, unit=dossier.unit, received_unit=dossier.received_unit)
+    for plan, step_unit in zip(plans, units, strict=True):
         assignee = None
-        if plan.order == 1 and received_by is not None and (plan.role in ("", Role.ONE_STOP_OFFICER) or
-                                                               _is_member(received_by, step_unit)):
+        if plan.order == 1 and received_by is not None and (
+                first_self or any(c.pk == received_by.pk and c._unit_id == step_unit.pk for c in candidates)):
             assignee = received_by
         if assignee is None:
-            assignee = _default_assignee(step_unit, plan.role)
+            assignee = _pick(candidates, step_unit, plan.role)
         steps.append(DossierStep(order=plan.order, name=plan.name, role=plan.role, unit=step_unit,
                                  assignee=assignee, allotted_seconds=plan.allotted_seconds, due_at=plan.due_at,
                                  status=StepStatus.ACTIVE if plan.order == 1 else StepStatus.PENDING,
@@ -313,13 +390,13 @@ def _save_steps(dossier: Dossier, steps: list[DossierStep]) -> None:
 
 def _new_dossier(*, procedure: Procedure, unit: Unit, received_unit: Unit, applicant: dict[str, Any], at: dt.datetime,
                  channel: str, fee_payment: str, form_data: dict[str, Any] | None, digitized_input: bool,
-                 status: str, code: str | None = None) -> Dossier:
+                 status: str, code: str | None = None, listed: tuple[bool, bool] | None = None) -> Dossier:
     if channel not in Channel.values:
         raise ValidationFailed(_("Hình thức nộp không hợp lệ."), details={"field": "channel"})
     if fee_payment not in FeePayment.values:
         raise ValidationFailed(_("Hình thức thanh toán phí không hợp lệ."), details={"field": "fee_payment"})
     clean = _clean_applicant(applicant)
-    _check_procedure_unit(procedure, unit)
+    _check_procedure_unit(procedure, unit, listed=listed)
     return Dossier(
         code=code or "", procedure=procedure, unit=unit, received_unit=received_unit, current_unit=received_unit,
         channel=channel, status=status, applicant_name=clean["name"], applicant_id_number=clean["id_number"],
@@ -354,19 +431,23 @@ def dossier_receive(
     reception point); the code uses the receiving unit's code and the local receipt date."""
     at = _now(at)
     with transaction.atomic():
+        # Reads first (procedure steps + unit check, calendar, assignees: three queries) ...
+        procedure_steps, listed = _procedure_steps(procedure, unit)
         dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
                                channel=channel, fee_payment=fee_payment, form_data=form_data,
-                               digitized_input=digitized_input, status=Status.RECEIVED, code=code)
+                               digitized_input=digitized_input, status=Status.RECEIVED, code=code, listed=listed)
         dossier.submitted_at = at
-        steps = _plan_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at)
-        # The sequence row stays locked until commit: take it last, after every read.
+        steps = _plan_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at,
+                                 procedure_steps=procedure_steps)
+        # ... then the sequence upsert, whose row lock lasts until commit: only four INSERTs follow.
         dossier.code = dossier.code or dossier_code_next(unit=received_unit, day=local_day(at))
-        dossier.save()
+        dossier.save(force_insert=True)
         _save_steps(dossier, steps)
         _event(dossier, EventType.RECEIVED, at=at, actor=received_by, to_unit=unit,
                to_staff=dossier.accountable, new_due_at=dossier.due_at)
         _audit("receive", dossier, actor=received_by, at=at, code=dossier.code, procedure=procedure.code,
                due_at=dossier.due_at)
+        _touch(dossier)
     return dossier
 
 
@@ -394,6 +475,7 @@ def dossier_refuse_intake(
         dossier.save()
         _event(dossier, EventType.REFUSED, at=at, actor=refused_by, reason=reason)
         _audit("refuse_intake", dossier, actor=refused_by, at=at, reason=reason)
+        _touch(dossier)
     return dossier
 
 
@@ -418,6 +500,7 @@ def dossier_submit(
         dossier.save()
         _event(dossier, EventType.SUBMITTED, at=at, actor=None, to_unit=unit)
         _audit("submit", dossier, actor=None, at=at, code=dossier.code, procedure=procedure.code)
+        _touch(dossier)
     return dossier
 
 
@@ -433,6 +516,7 @@ def dossier_accept(*, dossier: Dossier, accepted_by: Staff, at: dt.datetime | No
         _event(dossier, EventType.RECEIVED, at=at, actor=accepted_by, to_unit=dossier.unit,
                to_staff=dossier.accountable, new_due_at=dossier.due_at)
         _audit("accept", dossier, actor=accepted_by, at=at, due_at=dossier.due_at)
+        _touch(dossier)
     return dossier
 
 
@@ -448,6 +532,7 @@ def dossier_refuse(*, dossier: Dossier, reason: str, refused_by: Staff, at: dt.d
         _save(dossier, ["status", "closed_at"])
         _event(dossier, EventType.REFUSED, at=at, actor=refused_by, reason=reason)
         _audit("refuse", dossier, actor=refused_by, at=at, reason=reason)
+        _touch(dossier)
     return dossier
 
 
@@ -475,6 +560,7 @@ def dossier_assign(*, dossier: Dossier, assignee: Staff, actor: Staff | None, at
         _event(dossier, EventType.ASSIGNED, at=at, actor=actor, step=step, from_staff=previous, to_staff=assignee,
                to_unit=step.unit)
         _audit("assign", dossier, actor=actor, at=at, step=step.order, assignee=assignee.code)
+        _touch(dossier)
     return dossier
 
 
@@ -508,6 +594,7 @@ def dossier_hand_over(*, dossier: Dossier, actor: Staff | None, at: dt.datetime 
                data={"outcome": step.outcome, "from_step": step.order, "to_step": nxt.order})
         _audit("hand_over", dossier, actor=actor, at=at, step=step.order, outcome=step.outcome,
                to=nxt.assignee.code if nxt.assignee else None)
+        _touch(dossier)
     return dossier
 
 
@@ -533,6 +620,7 @@ def dossier_transfer(*, dossier: Dossier, to_unit: Unit, actor: Staff | None, re
         _event(dossier, EventType.TRANSFERRED, at=at, actor=actor, step=step, from_unit=from_unit, to_unit=to_unit,
                to_staff=step.assignee if step else to_staff, reason=(reason or "").strip())
         _audit("transfer", dossier, actor=actor, at=at, to_unit=to_unit.code, reason=reason)
+        _touch(dossier)
     return dossier
 
 
@@ -550,6 +638,7 @@ def dossier_request_supplement(*, dossier: Dossier, reason: str, actor: Staff | 
         _event(dossier, EventType.SUPPLEMENT_REQUESTED, at=at, actor=actor, reason=reason,
                data={"supplement_count": dossier.supplement_count})
         _audit("request_supplement", dossier, actor=actor, at=at, reason=reason, count=dossier.supplement_count)
+        _touch(dossier)
     return dossier
 
 
@@ -584,6 +673,7 @@ def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None, at: dt
                data={"paused_seconds": paused})
         _audit("complete_supplement", dossier, actor=actor, at=at, paused_seconds=paused, due_from=old_due,
                due_to=dossier.due_at)
+        _touch(dossier)
     return dossier
 
 
@@ -604,6 +694,7 @@ def dossier_apologize(*, dossier: Dossier, reason: str, new_due_at: dt.datetime,
         _save(dossier, ["apology_due_at"])
         _event(dossier, EventType.APOLOGIZED, at=at, actor=actor, reason=reason, new_due_at=new_due_at)
         _audit("apologize", dossier, actor=actor, at=at, reason=reason, new_due_at=new_due_at)
+        _touch(dossier)
     return dossier
 
 
@@ -633,6 +724,7 @@ def dossier_finish(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | N
         _save(dossier, ["status", "finished_at", "outcome", "processing_seconds", "digitized_result"])
         _event(dossier, EventType.FINISHED, at=at, actor=actor, reason=note.strip(), data={"outcome": dossier.outcome})
         _audit("finish", dossier, actor=actor, at=at, outcome=dossier.outcome)
+        _touch(dossier)
     return dossier
 
 
@@ -649,6 +741,7 @@ def dossier_return(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | N
         _save(dossier, ["status", "returned_at"])
         _event(dossier, EventType.RETURNED, at=at, actor=actor)
         _audit("return", dossier, actor=actor, at=at)
+        _touch(dossier)
     return dossier
 
 
@@ -666,6 +759,7 @@ def _close(dossier: Dossier, *, status: str, event: str, reason: str, actor: Sta
         _save(dossier, ["status", "closed_at", "paused_at", "paused_seconds"])
         _event(dossier, event, at=at, actor=actor, reason=reason)
         _audit(event, dossier, actor=actor, at=at, reason=reason)
+        _touch(dossier)
     return dossier
 
 
@@ -704,6 +798,7 @@ def dossier_reassign_accountable(*, dossier: Dossier, accountable: Staff, actor:
                reason=(reason or "").strip())
         _audit("reassign_accountable", dossier, actor=actor, at=at, to=accountable.code,
                previous=previous.code if previous else None)
+        _touch(dossier)
     return dossier
 
 
@@ -717,6 +812,7 @@ def dossier_set_rating(*, dossier: Dossier, level: str) -> Dossier:
         Dossier.objects.filter(pk=dossier.pk).update(latest_rating=level)
         dossier.latest_rating = level
         audit_record(action="dossier.rating", obj=dossier, unit_id=dossier.unit_id, changes={"rating": level})
+        _touch(dossier)
     return dossier
 
 
@@ -726,4 +822,5 @@ def dossier_mark_complained(*, dossier: Dossier, complained: bool = True) -> Dos
         Dossier.objects.filter(pk=dossier.pk).update(complained=complained)
         dossier.complained = complained
         audit_record(action="dossier.complained", obj=dossier, unit_id=dossier.unit_id, changes={"complained": complained})
+        _touch(dossier)
     return dossier

@@ -70,6 +70,14 @@ def _event(item: FeedbackItem, type_: str, *, at: dt.datetime, actor: Any = None
     return Event.objects.create(item=item, type=type_, at=at, actor=user, from_unit=from_unit, to_unit=to_unit, note=note)
 
 
+def _scorecard_touch(*unit_ids: int | None) -> None:
+    """Near-real-time scorecard: the responsible unit's running week/month is refreshed after commit."""
+    from kycuong.scorecard.services import scorecard_touch
+
+    for unit_id in dict.fromkeys(unit_ids):
+        scorecard_touch(unit_id=unit_id)
+
+
 def _lock(item: FeedbackItem) -> FeedbackItem:
     return FeedbackItem.objects.select_for_update().select_related("unit", "category").get(pk=item.pk)
 
@@ -265,6 +273,7 @@ def feedback_submit(
                                  height=p.height)
         _event(item, EventType.RECEIVED, at=now, actor=actor, note=item.get_channel_display())
         _event(item, EventType.ROUTED, at=now, actor=actor, to_unit=unit)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.submit", obj=item, actor=actor, at=now,
                      changes={"kind": kind, "channel": channel, "category": category.code, "unit": unit.code,
                               "photos": len(checked)})
@@ -307,6 +316,7 @@ def feedback_assign(*, item: FeedbackItem, actor: Any, assignee: Staff | None = 
             item.status = Status.IN_PROGRESS
         item.save(update_fields=["assignee", "status", "updated_at"])
         _event(item, EventType.ASSIGNED, at=now, actor=actor, note=target.full_name)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.assign", obj=item, actor=actor, at=now,
                      changes={"assignee": [old, target.pk]})
     return item
@@ -342,6 +352,7 @@ def feedback_reassign(*, item: FeedbackItem, to_unit: Unit | None, reason: str, 
         item.reassign_count += 1
         item.save(update_fields=["unit", "assignee", "status", "reassign_count", "updated_at"])
         _event(item, EventType.REASSIGNED, at=now, actor=actor, from_unit=old, to_unit=to_unit, note=reason)
+        _scorecard_touch(old.pk, to_unit.pk)
         audit_record(action="feedback.reassign", obj=item, actor=actor, at=now, unit_id=to_unit.pk,
                      changes={"unit": [old.code, to_unit.code], "reason": reason})
         _mail(_staff_emails(heads_of(to_unit)), _("Phản ánh %(code)s được chuyển đến đơn vị") % {"code": item.code},
@@ -367,6 +378,7 @@ def feedback_request_info(*, item: FeedbackItem, message: str, actor: Any, at: d
         item.info_requested_at = item.info_requested_at or now
         item.save(update_fields=["status", "info_requested_at", "updated_at"])
         _event(item, EventType.INFO_REQUESTED, at=now, actor=actor, note=message)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.request_info", obj=item, actor=actor, at=now, changes={"message": message})
         _mail(_follower_emails(item), _("Đề nghị bổ sung thông tin cho phản ánh %(code)s") % {"code": item.code},
               _("Cơ quan đề nghị bạn bổ sung: %(message)s\nBổ sung tại trang theo dõi phản ánh (mã %(code)s).")
@@ -388,6 +400,7 @@ def feedback_supply_info(*, item: FeedbackItem, text: str, at: dt.datetime | Non
         item.status = Status.IN_PROGRESS if item.assignee_id else Status.ROUTED
         item.save(update_fields=["status", "updated_at"])
         _event(item, EventType.INFO_RECEIVED, at=now, note=text)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.supply_info", obj=item, at=now, changes={"length": len(text)})
         handlers = [*heads_of(item.unit), *([item.assignee] if item.assignee else [])]
         _mail(_staff_emails(handlers), _("Người dân đã bổ sung thông tin cho phản ánh %(code)s") % {"code": item.code},
@@ -415,6 +428,7 @@ def feedback_refuse(*, item: FeedbackItem, reason: str, actor: Any, at: dt.datet
         item.due_at = None
         item.save(update_fields=["status", "refused_at", "closed_at", "due_at", "updated_at"])
         _event(item, EventType.REFUSED, at=now, actor=actor, note=reason)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.refuse", obj=item, actor=actor, at=now, changes={"reason": reason})
         _mail(_follower_emails(item), _("Phản ánh %(code)s không được tiếp nhận") % {"code": item.code},
               _("Lý do: %(reason)s") % {"reason": reason})
@@ -446,6 +460,7 @@ def feedback_merge(*, duplicate: FeedbackItem, into: FeedbackItem, actor: Any, a
         duplicate.save(update_fields=["status", "merged_into", "closed_at", "due_at", "updated_at"])
         _event(duplicate, EventType.MERGED, at=now, actor=actor, to_unit=into.unit, note=into.code)
         _event(into, EventType.MERGED, at=now, actor=actor, note=_("Gộp phản ánh trùng %(code)s") % {"code": duplicate.code})
+        _scorecard_touch(duplicate.unit_id, into.unit_id)
         audit_record(action="feedback.merge", obj=duplicate, actor=actor, at=now,
                      changes={"into": into.code, "followers_added": len(new)})
     return into
@@ -497,6 +512,7 @@ def answer_submit(*, item: FeedbackItem, actor: Any, at: dt.datetime | None = No
         answer.status = AnswerStatus.SUBMITTED
         answer.save(update_fields=["status", "updated_at"])
         _event(item, EventType.ANSWER_SUBMITTED, at=now, actor=actor)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.answer.submit", obj=item, actor=actor, at=now)
         _mail(_staff_emails(heads_of(item.unit)), _("Dự thảo trả lời %(code)s chờ duyệt") % {"code": item.code},
               _("Có dự thảo trả lời phản ánh %(code)s chờ lãnh đạo duyệt.") % {"code": item.code})
@@ -516,6 +532,7 @@ def answer_return(*, item: FeedbackItem, reason: str, actor: Any, at: dt.datetim
         answer.status = AnswerStatus.DRAFT
         answer.save(update_fields=["status", "updated_at"])
         _event(item, EventType.ANSWER_RETURNED, at=now, actor=actor, note=(reason or "").strip())
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.answer.return", obj=item, actor=actor, at=now, changes={"reason": reason})
     return answer
 
@@ -558,6 +575,7 @@ def answer_approve(*, item: FeedbackItem, actor: Any, at: dt.datetime | None = N
         item.save(update_fields=["status", "resolved_at", "publish_due_at", "due_at", "escalation_level", "escalated_to",
                                  "updated_at"])
         _event(item, EventType.RESOLVED, at=now, actor=actor)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.answer.approve", obj=item, actor=actor, at=now,
                      changes={"round": answer.round, "redactions": counts})
     return answer
@@ -600,6 +618,7 @@ def answer_publish(*, item: FeedbackItem, actor: Any, public_question: str | Non
         item.save(update_fields=["public_title", "public_question", "public_answer", "status", "published_at", "closed_at", "due_at",
                                  "escalation_level", "escalated_to", "search_key", "updated_at"])
         _event(item, EventType.PUBLISHED, at=now, actor=actor)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.publish", obj=item, actor=actor, at=now, changes={"round": answer.round})
         _mail(_follower_emails(item), _("Đã có trả lời cho phản ánh %(code)s") % {"code": item.code},
               _("Trả lời của %(unit)s:\n\n%(body)s\n\nBạn có thể đánh giá Hài lòng / Không hài lòng hoặc mở lại "
@@ -628,6 +647,7 @@ def feedback_rate(*, item: FeedbackItem, satisfaction: str, at: dt.datetime | No
         item.rated_at = now
         item.save(update_fields=["satisfaction", "rated_at", "updated_at"])
         _event(item, EventType.RATED, at=now, note=Satisfaction(satisfaction).label)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.rate", obj=item, at=now, changes={"satisfaction": [old, satisfaction]})
     return item
 
@@ -657,6 +677,7 @@ def feedback_reopen(*, item: FeedbackItem, reason: str, at: dt.datetime | None =
         item.save(update_fields=["reopen_count", "reopened_at", "status", "closed_at", "due_at", "escalation_level",
                                  "escalated_to", "updated_at"])
         _event(item, EventType.REOPENED, at=now, note=reason)
+        _scorecard_touch(item.unit_id)
         audit_record(action="feedback.reopen", obj=item, at=now, changes={"round": item.reopen_count})
         _mail(_staff_emails(heads_of(item.unit)), _("Phản ánh %(code)s bị mở lại") % {"code": item.code},
               _("Người dân chưa đồng ý với kết quả: %(reason)s") % {"reason": reason})
