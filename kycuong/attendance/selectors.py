@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -16,6 +16,9 @@ from kycuong.org.models import Staff, Unit
 
 from .models import Absence, AbsenceStatus, CommandStatus, DailyAttendance, Device, DeviceCommand
 from .rules import AT_WORK, NON_COMPLIANT, WORK_ELSEWHERE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 _EMPTY = {"working_days": 0, "present_days": 0, "late_count": 0, "late_minutes": 0, "early_leave_count": 0,
           "early_leave_minutes": 0, "missing_punch_count": 0, "half_days": 0, "unjustified_absences": 0,
@@ -82,6 +85,17 @@ def attendance_evidence(*, staff_ids: Iterable[int] | None = None, unit_ids: Ite
     return {sid: _finish(acc) for sid, acc in result.items()}
 
 
+class _UnitStatusRow(TypedDict):
+    """One grouped row of `attendance_unit_summary`: a leaf unit's staff-days in one status."""
+
+    unit_id: int
+    status: str
+    absence_kind: str
+    n: int
+    late: int | None
+    early: int | None
+
+
 def attendance_unit_summary(*, unit_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
     """Per unit id (its whole subtree, not an average of children), over [start, end):
     staff_count, the staff-day sums of attendance_evidence, compliance_rate (compliant ÷
@@ -95,7 +109,7 @@ def attendance_unit_summary(*, unit_ids: Iterable[int], start: dt.date, end: dt.
             .annotate(n=Count("id"), late=Sum("late_minutes"), early=Sum("early_minutes")))
     staff_rows = (DailyAttendance.objects.filter(day__gte=start, day__lt=end, is_working_day=True)
                   .values_list("unit_id", "staff_id").distinct())
-    per_leaf: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    per_leaf: dict[int, list[_UnitStatusRow]] = defaultdict(list)
     for row in rows:
         per_leaf[row["unit_id"]].append(row)
     staff_by_leaf: dict[int, set[int]] = defaultdict(set)
@@ -134,7 +148,13 @@ def _subtree(unit_ids: Iterable[int]) -> list[int]:
 
 # --- screens -------------------------------------------------------------------------------
 
-def devices_visible_to(user: Any) -> QuerySet[Device]:
+class DevicePending(TypedDict):
+    """Annotation added by `devices_visible_to`: commands queued or sent, not yet answered."""
+
+    pending_commands: int
+
+
+def devices_visible_to(user: Any) -> QuerySet[WithAnnotations[Device, DevicePending]]:
     return (Device.objects.visible_to(user).select_related("unit")
             .annotate(pending_commands=Count("commands", filter=Q(commands__status__in=[CommandStatus.PENDING,
                                                                                         CommandStatus.SENT])))
@@ -294,7 +314,7 @@ def today_board(*, unit: Unit, now: dt.datetime) -> dict[str, Any]:
         absence = absences.get(person.pk)
         first = times[0].astimezone(TZ) if times else None
         last = times[-1].astimezone(TZ) if times else None
-        item = {"staff": person, "first": first, "last": last if len(times) > 1 else None, "count": len(times)}
+        item: dict[str, Any] = {"staff": person, "first": first, "last": last if len(times) > 1 else None, "count": len(times)}
         if absence:
             item["absence"] = absence
             item["symbol"] = ABSENCE_SYMBOLS.get(absence.kind, "K")

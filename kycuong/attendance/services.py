@@ -57,7 +57,7 @@ MAX_LINE = 500
 
 # --- devices -------------------------------------------------------------------------------
 
-def _ensure_manages(actor: Any, unit_id: int) -> None:
+def _ensure_manages(actor: Any, unit_id: int | None) -> None:
     if actor is not None and not scope_for(actor).manages(unit_id):
         raise Forbidden(_("Chỉ thủ trưởng đơn vị mới được thực hiện thao tác này."))
 
@@ -172,8 +172,8 @@ def _enqueue_recompute(pairs: set[tuple[int, dt.date]]) -> None:
 
     staff_ids = sorted({s for s, _d in pairs})
     days = sorted({d for _s, d in pairs})
-    payload = {"staff_ids": staff_ids, "start": days[0].isoformat(), "end": days[-1].isoformat()}
-    transaction.on_commit(lambda: recompute_days.enqueue(**payload))
+    start, end = days[0].isoformat(), days[-1].isoformat()
+    transaction.on_commit(lambda: recompute_days.enqueue(staff_ids=staff_ids, start=start, end=end))
 
 
 def raw_push_parse(*, raw_push: RawPush) -> dict[str, int]:
@@ -521,8 +521,8 @@ def policy_set(*, unit: Unit, grace_late_minutes: int, grace_early_minutes: int,
         today = timezone.localdate()
         from .tasks import recompute_units
 
-        payload = {"unit_ids": [unit.pk], "start": today.replace(day=1).isoformat(), "end": today.isoformat()}
-        transaction.on_commit(lambda: recompute_units.enqueue(**payload))
+        unit_ids, start, end = [unit.pk], today.replace(day=1).isoformat(), today.isoformat()
+        transaction.on_commit(lambda: recompute_units.enqueue(unit_ids=unit_ids, start=start, end=end))
     return policy
 
 
@@ -610,6 +610,8 @@ def _rules_loop(units: dict[int, int], per_unit: dict[int, Any], rules: _UnitRul
                         kind = a_kind
                         break
             punch = agg[day].get(staff_id)
+            first_s: int | None
+            last_s: int | None
             if punch:
                 first_s, last_s, count, suspect = punch
             else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -27,6 +28,9 @@ from kycuong.org.selectors import primary_unit_of, staff_for_user, units_visible
 from . import selectors, services
 from .interchange import import_punches
 from .models import Absence, AbsenceKind, DailyAttendance, Device, MalformedLine, Punch, UnknownDeviceContact
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 class AbsenceForm(forms.Form):
@@ -199,10 +203,20 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     return render(request, "attendance/requests.html", {"pending": selectors.pending_absences_for(request.user)})
 
 
+@dataclass(frozen=True)
+class DeviceRow:
+    """A line of the devices screen: the terminal and its warning flags."""
+
+    device: WithAnnotations[Device, selectors.DevicePending]
+    stale: bool
+    drift_flag: bool
+
+
 @login_required
 def devices_page(request: HttpRequest) -> HttpResponse:
     form = DeviceForm(request.POST or None)
-    form.fields["unit"].queryset = selectors.managed_units(request.user).order_by("path")
+    unit_field = cast(forms.ModelChoiceField, form.fields["unit"])
+    unit_field.queryset = selectors.managed_units(request.user).order_by("path")
     if request.method == "POST" and form.is_valid():
         try:
             device = services.device_register(actor=request.user, **form.cleaned_data)
@@ -210,15 +224,18 @@ def devices_page(request: HttpRequest) -> HttpResponse:
             return redirect("attendance:device", pk=device.pk)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
-    devices = list(selectors.devices_visible_to(request.user)[:500])
     now = timezone.now()
-    for d in devices:
-        d.stale = d.last_contact_at is None or now - d.last_contact_at > dt.timedelta(hours=1)
-        d.drift_flag = d.clock_drift_seconds is not None and abs(d.clock_drift_seconds) > services.CLOCK_TOLERANCE.total_seconds()
+    devices = [
+        DeviceRow(device=d,
+                  stale=d.last_contact_at is None or now - d.last_contact_at > dt.timedelta(hours=1),
+                  drift_flag=(d.clock_drift_seconds is not None
+                              and abs(d.clock_drift_seconds) > services.CLOCK_TOLERANCE.total_seconds()))
+        for d in selectors.devices_visible_to(request.user)[:500]
+    ]
     scope = scope_for(request.user)
     unknown = UnknownDeviceContact.objects.all()[:50] if scope.all_units else []
     return render(request, "attendance/devices.html", {"devices": devices, "unknown": unknown, "form": form,
-                                                        "can_register": form.fields["unit"].queryset.exists()})
+                                                        "can_register": unit_field.queryset.exists()})
 
 
 @login_required

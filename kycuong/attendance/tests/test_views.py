@@ -182,3 +182,20 @@ def test_list_pages_query_counts(client, org, device, django_assert_max_num_quer
         assert client.get("/cham-cong/").status_code == 200
     with django_assert_max_num_queries(25):
         assert client.get("/cham-cong/duyet-don/").status_code == 200
+
+
+def test_devices_page_flags_lost_contact_and_clock_drift(client, org, device):
+    from django.utils import timezone
+
+    from kycuong.attendance.models import Device
+
+    Device.objects.filter(pk=device.pk).update(last_contact_at=timezone.now(), clock_drift_seconds=3600)
+    Device.objects.create(serial_number="SILENT0001", unit=org.ward_a, last_contact_at=None, clock_drift_seconds=0)
+    client.force_login(org.user("head_a"))
+    html = client.get("/cham-cong/may/").content.decode()
+    rows = {sn: tr for tr in re.findall(r"<tr [^>]*>.*?</tr>", html, flags=re.S)
+            for sn in ("CJDE123456789", "SILENT0001") if sn in tr}
+    assert 'class="overdue"' in rows["CJDE123456789"] and "lệch giờ" in rows["CJDE123456789"]
+    assert "mất liên lạc" not in rows["CJDE123456789"]
+    assert 'class="overdue"' in rows["SILENT0001"] and "mất liên lạc" in rows["SILENT0001"]
+    assert "lệch giờ" not in rows["SILENT0001"]
