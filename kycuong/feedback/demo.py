@@ -243,10 +243,11 @@ def build(ctx: DemoContext) -> str:
     published = []
     for obj in saved.values():
         if obj.status == Status.PUBLISHED and obj.pk in by_item:
-            a = by_item[obj.pk]
-            obj.public_question, obj.public_answer = a.public_question, a.public_body
+            answer = by_item[obj.pk]
+            obj.public_question, obj.public_answer = answer.public_question, answer.public_body
             obj.public_title = redact(obj.title, names=[obj.reporter_name]).text
-            obj.search_key = fold(" ".join([obj.public_title, a.public_question, a.public_body, obj.category.name]))
+            obj.search_key = fold(" ".join([obj.public_title, answer.public_question, answer.public_body,
+                                            obj.category.name]))
             published.append(obj)
     FeedbackItem.objects.bulk_update(published, ["public_title", "public_question", "public_answer", "search_key"],
                                      batch_size=500)

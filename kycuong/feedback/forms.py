@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -53,11 +53,14 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("order", "name")
-        self.fields["place"].queryset = Unit.objects.filter(kind__in=[UnitKind.WARD, UnitKind.COMMUNE]).order_by("kind", "name")
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = (
+            Category.objects.filter(is_active=True).order_by("order", "name"))
+        cast(forms.ModelChoiceField, self.fields["place"]).queryset = (
+            Unit.objects.filter(kind__in=[UnitKind.WARD, UnitKind.COMMUNE]).order_by("kind", "name"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         anonymous = data.get("is_anonymous")
         has_contact = any(data.get(f) for f in ("reporter_name", "reporter_phone", "reporter_email"))
         if not anonymous and has_contact and not data.get("consent"):

@@ -294,7 +294,7 @@ class Photo(models.Model):
         verbose_name_plural = _("ảnh đính kèm")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class EventType(models.TextChoices):

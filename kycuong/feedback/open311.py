@@ -119,7 +119,7 @@ def service_out(c: Category) -> dict[str, Any]:
 
 def status_notes(item: FeedbackItem) -> str:
     label = item.get_status_display()
-    if item.status == Status.MERGED and item.merged_into_id:
+    if item.status == Status.MERGED and item.merged_into is not None:
         return _("%(label)s: %(code)s") % {"label": label, "code": item.merged_into.code}
     if item.status in CLOSED_STATUSES:
         return str(label)
@@ -213,8 +213,8 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         codes = [c.strip().upper() for c in ids.split(",") if c.strip()][:MAX_RESULTS]
         rows = [request_out(i) for i in qs.filter(code__in=codes).order_by("-received_at")]
         return _render(fmt, rows, root="service_requests", item_tag="request")
-    if codes := params.get("service_code", "").strip():
-        qs = qs.filter(category__code__in=[c.strip() for c in codes.split(",") if c.strip()])
+    if service_codes := params.get("service_code", "").strip():
+        qs = qs.filter(category__code__in=[c.strip() for c in service_codes.split(",") if c.strip()])
     end = _parse_date("end_date", params["end_date"]) if params.get("end_date") else None
     start = _parse_date("start_date", params["start_date"]) if params.get("start_date") else None
     if start and end and end < start:

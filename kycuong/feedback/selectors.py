@@ -4,6 +4,7 @@ counts the scorecard uses (docs/modules/feedback.md, scorecard.md)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -17,6 +18,7 @@ from .models import (
     Event,
     FeedbackItem,
     FeedbackPolicy,
+    FeedbackQuerySet,
     Kind,
     Satisfaction,
     Stage,
@@ -55,7 +57,7 @@ def _aggregates(start: dt.datetime, end: dt.datetime) -> tuple[Q, dict[str, Any]
     return f["population"], {key: Count("id", filter=f[key]) for key in SCORECARD_KEYS}
 
 
-def _finish(row: dict[str, Any]) -> dict[str, Any]:
+def _finish(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {key: int(row.get(key) or 0) for key in SCORECARD_KEYS}
     out["has_data"] = (out["resolved"] + out["open_past_deadline"]) > 0
     return out
@@ -100,7 +102,7 @@ def feedback_scorecard_counts_by_unit(*, start: dt.datetime, end: dt.datetime) -
 
 
 # --- staff reads --------------------------------------------------------------------------------
-def items_visible_to(user: Any) -> QuerySet[FeedbackItem]:
+def items_visible_to(user: Any) -> FeedbackQuerySet:
     return FeedbackItem.objects.visible_to(user)
 
 

@@ -209,7 +209,7 @@ def _item(request: HttpRequest, code: str) -> Any:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    params = {k: v for k, v in request.GET.items()}
+    params = request.GET.dict()
     qs = selectors.inbox(user=request.user, params=params, now=now)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     today = now.astimezone(TZ).date()
