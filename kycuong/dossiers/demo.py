@@ -183,7 +183,8 @@ def build(ctx: DemoContext) -> str:
     late = sum(1 for b in built if b.dossier.outcome == "late")
     finished_n = sum(1 for b in built if b.dossier.finished_at)
     open_n = sum(1 for b in built if b.dossier.status in ("received", "in_progress", "waiting_supplement"))
-    overdue = sum(1 for b in built if b.dossier.status in ("received", "in_progress") and b.dossier.due_at < now)
+    overdue = sum(1 for b in built if b.dossier.status in ("received", "in_progress")
+                  and b.dossier.due_at is not None and b.dossier.due_at < now)
     online = sum(1 for b in built if b.dossier.channel == Channel.ONLINE)
     return (f"{len(built)} dossiers ({online * 100 // max(len(built), 1)}% online), {finished_n} finished "
             f"({late * 100 / max(finished_n, 1):.1f}% late), {open_n} open ({overdue} overdue)"

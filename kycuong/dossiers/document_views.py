@@ -62,14 +62,15 @@ def attachment_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, code: str, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, code: str, attachment_id: int) -> FileResponse:
     dossier = dossier_for_staff(request.user, code)
     att = Attachment.objects.filter(pk=attachment_id, dossier=dossier).first()
-    if att is None or not default_storage.exists(att.file.name):
+    name = att.file.name if att is not None else None
+    if att is None or not name or not default_storage.exists(name):
         raise Http404
     personal_data_access_record(obj=dossier, fields=[f"attachment:{att.pk}"], actor=request.user,
                                 purpose="xem thành phần hồ sơ")
-    response = FileResponse(default_storage.open(att.file.name, "rb"), content_type=att.content_type,
+    response = FileResponse(default_storage.open(name, "rb"), content_type=att.content_type,
                             as_attachment=True, filename=att.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,13 +33,14 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, procedure: Procedure, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.procedure = procedure
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
+        fee_field = cast(forms.ChoiceField, self.fields["fee_payment"])
         if not procedure.fee:
-            self.fields["fee_payment"].choices = [(FeePayment.NONE, FeePayment.NONE.label)]
+            fee_field.choices = [(FeePayment.NONE, FeePayment.NONE.label)]
         else:
-            self.fields["fee_payment"].choices = [(FeePayment.COUNTER, FeePayment.COUNTER.label),
-                                                  (FeePayment.ONLINE, FeePayment.ONLINE.label)]
-            self.fields["fee_payment"].initial = FeePayment.COUNTER
+            fee_field.choices = [(FeePayment.COUNTER, FeePayment.COUNTER.label),
+                                 (FeePayment.ONLINE, FeePayment.ONLINE.label)]
+            fee_field.initial = FeePayment.COUNTER
         for f in procedure.form_fields or []:
             label = f.get("label") or f["name"]
             required = bool(f.get("required"))
@@ -102,7 +103,7 @@ class HandOverForm(_Versioned):
 
     def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_staff"].queryset = staff if staff is not None else Staff.objects.none()
+        cast(forms.ModelChoiceField, self.fields["to_staff"]).queryset = staff if staff is not None else Staff.objects.none()
 
 
 class AssignForm(_Versioned):
@@ -110,7 +111,7 @@ class AssignForm(_Versioned):
 
     def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff if staff is not None else Staff.objects.none()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = staff if staff is not None else Staff.objects.none()
 
 
 class ReassignForm(_Versioned):
@@ -119,7 +120,7 @@ class ReassignForm(_Versioned):
 
     def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accountable"].queryset = staff if staff is not None else Staff.objects.none()
+        cast(forms.ModelChoiceField, self.fields["accountable"]).queryset = staff if staff is not None else Staff.objects.none()
 
 
 class TransferForm(_Versioned):

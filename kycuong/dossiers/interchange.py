@@ -239,9 +239,9 @@ def _export_one(d: Dossier, events: list[DossierEvent]) -> dict[str, Any]:
     out = []
     for e in events:
         item: dict[str, Any] = {"type": e.type, "at": _iso(e.at)}
-        if e.actor_id:
+        if e.actor is not None:
             item["by"] = e.actor.code
-        if e.type == EventType.TRANSFERRED and e.to_unit_id:
+        if e.type == EventType.TRANSFERRED and e.to_unit is not None:
             item["to_unit"] = e.to_unit.code
         if e.type == EventType.APOLOGIZED and e.new_due_at:
             item["new_due_at"] = _iso(e.new_due_at)

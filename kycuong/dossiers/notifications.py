@@ -29,8 +29,9 @@ ACTIVE = (Status.RECEIVED, Status.IN_PROGRESS)
 BATCH = 2000
 
 
-def _fmt(at: dt.datetime) -> str:
-    return at.astimezone(TZ).strftime("%H:%M %d/%m/%Y")
+def _fmt(at: dt.datetime | None) -> str:
+    """Local time for a message; the scans filter on the deadline, so None does not occur there."""
+    return at.astimezone(TZ).strftime("%H:%M %d/%m/%Y") if at is not None else "—"
 
 
 def notification_create(*, user: Any, kind: str, key: str, title: str, body: str = "", url: str = "",

@@ -210,12 +210,13 @@ def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.dateti
     timeline = []
     apology_reason = ""
     for type_, ev_at, reason, new_due_at, from_unit, to_unit, step in (r[n:] for r in rows):
-        if type_ is None:  # no public event yet (LEFT JOIN)
+        at = _aware(ev_at)
+        if type_ is None or at is None:  # no public event yet (LEFT JOIN); DossierEvent.at is NOT NULL
             continue
         if type_ == EventType.APOLOGIZED:
             apology_reason = reason
         timeline.append(PublicEvent(
-            type=type_, label=str(labels.get(type_, type_)), at=_aware(ev_at),
+            type=type_, label=str(labels.get(type_, type_)), at=at,
             unit=to_unit or from_unit or row["unit__name"], step=step or "",
             reason=reason if type_ in REASON_EVENTS else "",
             new_due_at=_aware(new_due_at) if type_ in _DUE_EVENTS else None))

@@ -8,7 +8,7 @@ an error summary on top, a "check your answers" page, a confirmation with the co
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.storage import default_storage
@@ -102,7 +102,8 @@ class ApplicantForm(forms.Form):
     fee_payment = forms.ChoiceField(label=gettext_lazy("Cách nộp phí, lệ phí"), widget=forms.RadioSelect,
                                     choices=[(FeePayment.ONLINE, gettext_lazy("Nộp trực tuyến")),
                                              (FeePayment.COUNTER, gettext_lazy("Nộp tại quầy khi nhận kết quả"))])
-    files = MultipleFileField(label=gettext_lazy("Thành phần hồ sơ (tệp đính kèm)"), required=False,
+    # django-stubs types the declared field as BaseForm.files; the form metaclass moves it to base_fields.
+    files = MultipleFileField(label=gettext_lazy("Thành phần hồ sơ (tệp đính kèm)"), required=False,  # type: ignore[assignment]
                             widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
                             help_text=gettext_lazy("PDF, JPG hoặc PNG, mỗi tệp tối đa 10 MB, tối đa 10 tệp"))
 
@@ -110,7 +111,7 @@ class ApplicantForm(forms.Form):
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
-        self.fields["unit"].choices = [("", _("— Chọn —")), *units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("— Chọn —")), *units]
         if len(units) == 1:
             self.fields["unit"].initial = units[0][0]
         if not procedure.fee:
@@ -206,7 +207,7 @@ def online_form(request: HttpRequest, code: str) -> HttpResponse:
                 if len(uploads) > online.MAX_FILES:
                     raise DomainError(_("Tối đa %(n)s tệp đính kèm.") % {"n": online.MAX_FILES})
                 for upload in uploads:
-                    stored.append(online.upload_store(file=upload, name=upload.name))
+                    stored.append(online.upload_store(file=upload, name=upload.name or ""))
             except DomainError as exc:
                 for s in stored:
                     online.upload_discard(s)
