@@ -2,7 +2,8 @@
 service with an actor (Staff) and a time, checking the expected state.
 
 Rules implemented here (and nowhere else — demo and import reuse the pure helpers):
-- code `<unit code>-YYMMDD-NNNN` from a per-unit-per-day DossierSequence row locked FOR UPDATE;
+- code `<unit code>-YYMMDD-NNNN` from a per-unit-per-day DossierSequence row (one upsert, the row
+  locked only for its own short transaction: `_code_claim`);
 - the appointment `due_at` = receipt + processing time in the deciding unit's working time,
   with the afternoon cut-off (procedure's, default 15:00) — kycuong.workdays.services.due_at_compute;
 - steps from the procedure's internal process ("5 rõ"), each with unit, assignee, a share of the
@@ -334,6 +335,26 @@ def _due_at(*, calendar: WorkCalendar, procedure: Procedure, at: dt.datetime) ->
         raise ValidationFailed(_("Thời điểm nằm ngoài phạm vi lịch (2015–2040).")) from exc
 
 
+def _code_claim(*, unit: Unit, day: dt.date) -> str:
+    """Take the next code in its own short transaction, so the sequence row is locked only for one
+    upsert (not for the dossier's inserts and their commit): concurrent receipts at one counter no
+    longer queue behind each other's commit. Inside a caller's transaction (imports, tests) it is
+    simply part of that transaction.
+
+    On PostgreSQL this tiny transaction commits asynchronously (no wait for the WAL flush while the
+    row is locked). That is safe: the dossier that uses the code commits synchronously afterwards,
+    and flushing its commit record flushes every earlier WAL record, the counter's included. So any
+    durable dossier has a durable counter, and a number is never issued twice. A failure between the
+    two transactions (not bad input: that is refused before) leaves a gap in the day's numbers."""
+    if connection.in_atomic_block:
+        return dossier_code_next(unit=unit, day=day)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return dossier_code_next(unit=unit, day=day)
+
+
 def _plan_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff | None,
                      accountable: Staff | None, due_at: dt.datetime | None = None,
                      procedure_steps: list[ProcedureStep] | None = None) -> list[DossierStep]:
@@ -430,17 +451,19 @@ def dossier_receive(
     `unit` is the deciding unit (Decree 118/2025: routed by the deciding authority, whatever the
     reception point); the code uses the receiving unit's code and the local receipt date."""
     at = _now(at)
+    # Reads first, no lock (procedure steps + unit check, calendar revision, assignees: three queries);
+    # bad input stops here and changes nothing.
+    procedure_steps, listed = _procedure_steps(procedure, unit)
+    dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
+                           channel=channel, fee_payment=fee_payment, form_data=form_data,
+                           digitized_input=digitized_input, status=Status.RECEIVED, code=code, listed=listed)
+    dossier.submitted_at = at
+    steps = _plan_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at,
+                             procedure_steps=procedure_steps)
+    # Then the number (the sequence row is locked only for its own short transaction) ...
+    dossier.code = dossier.code or _code_claim(unit=received_unit, day=local_day(at))
+    # ... and the writes: four INSERTs in one transaction.
     with transaction.atomic():
-        # Reads first (procedure steps + unit check, calendar, assignees: three queries) ...
-        procedure_steps, listed = _procedure_steps(procedure, unit)
-        dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
-                               channel=channel, fee_payment=fee_payment, form_data=form_data,
-                               digitized_input=digitized_input, status=Status.RECEIVED, code=code, listed=listed)
-        dossier.submitted_at = at
-        steps = _plan_processing(dossier, at=at, received_by=received_by, accountable=accountable, due_at=due_at,
-                                 procedure_steps=procedure_steps)
-        # ... then the sequence upsert, whose row lock lasts until commit: only four INSERTs follow.
-        dossier.code = dossier.code or dossier_code_next(unit=received_unit, day=local_day(at))
         dossier.save(force_insert=True)
         _save_steps(dossier, steps)
         _event(dossier, EventType.RECEIVED, at=at, actor=received_by, to_unit=unit,
@@ -465,14 +488,14 @@ def dossier_refuse_intake(
     """Refuse to receive at the counter (form 03): a REFUSED record with code and reason."""
     at = _now(at)
     reason = _require_reason(reason)
+    dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
+                           channel=channel, fee_payment=FeePayment.NONE, form_data=None, digitized_input=False,
+                           status=Status.REFUSED)
+    dossier.submitted_at = at
+    dossier.closed_at = at
+    dossier.code = _code_claim(unit=received_unit, day=local_day(at))
     with transaction.atomic():
-        dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
-                               channel=channel, fee_payment=FeePayment.NONE, form_data=None, digitized_input=False,
-                               status=Status.REFUSED)
-        dossier.submitted_at = at
-        dossier.closed_at = at
-        dossier.code = dossier_code_next(unit=received_unit, day=local_day(at))
-        dossier.save()
+        dossier.save(force_insert=True)
         _event(dossier, EventType.REFUSED, at=at, actor=refused_by, reason=reason)
         _audit("refuse_intake", dossier, actor=refused_by, at=at, reason=reason)
         _touch(dossier)
@@ -491,13 +514,13 @@ def dossier_submit(
 ) -> Dossier:
     """An online (or postal) submission: SUBMITTED with a code; the clock starts at acceptance."""
     at = _now(at)
+    dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=unit, applicant=applicant, at=at,
+                           channel=channel, fee_payment=fee_payment, form_data=form_data, digitized_input=True,
+                           status=Status.SUBMITTED)
+    dossier.submitted_at = at
+    dossier.code = _code_claim(unit=unit, day=local_day(at))
     with transaction.atomic():
-        dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=unit, applicant=applicant, at=at,
-                               channel=channel, fee_payment=fee_payment, form_data=form_data, digitized_input=True,
-                               status=Status.SUBMITTED)
-        dossier.submitted_at = at
-        dossier.code = dossier_code_next(unit=unit, day=local_day(at))
-        dossier.save()
+        dossier.save(force_insert=True)
         _event(dossier, EventType.SUBMITTED, at=at, actor=None, to_unit=unit)
         _audit("submit", dossier, actor=None, at=at, code=dossier.code, procedure=procedure.code)
         _touch(dossier)
