@@ -118,6 +118,11 @@ class Dossier(models.Model):
 
     objects = DossierQuerySet.as_manager()
 
+    # Not fields: filled only by selectors.dossier_detail (ordered steps and events for the detail
+    # screen and the API); reading them on any other instance raises AttributeError.
+    step_list: list[DossierStep]
+    event_list: list[DossierEvent]
+
     class Meta:
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
