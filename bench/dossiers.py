@@ -2,18 +2,25 @@
 1,000,000 dossiers, each against a minimal Django JSON view reading one row by key (issue 3).
 
 Run: .venv/bin/python bench/dossiers.py [--rows 1000000] [--clients 16] [--seconds 15] [--port 8767]
+     [--driver wrk|python] [--fresh]
 
 One run:
-1. (Re)creates the database kc_bench_dossiers (override with BENCH_DATABASE_URL), migrates it, builds a
-   city with four wards, one-stop officers, officers and heads, a 4-step procedure, and loads --rows
-   dossiers with 3 events each straight in SQL (generate_series), then ANALYZE.
+1. Uses the database kc_bench_dossiers (override with BENCH_DATABASE_URL) as it is when it already holds
+   --rows dossiers (an earlier run: fresh API tokens only, ~5 s); otherwise (or with --fresh) recreates
+   it, migrates it, builds a city with four wards, one-stop officers, officers and heads, a 4-step
+   procedure, and loads --rows dossiers with 3 events each straight in SQL (generate_series). ANALYZE.
 2. Serves the project with granian (WSGI, 127.0.0.1, production settings) plus /bench/ceiling/<code>:
    a minimal Django JSON view reading one dossier row by its unique code, through the same middleware.
-3. Drives concurrent keep-alive clients (processes × threads) for N seconds each at:
+3. Drives 16 concurrent keep-alive connections for N seconds each (after 5 s of warm-up) at:
    - the ceiling (GET /bench/ceiling/<code>, random codes over the whole table),
-   - intake: POST /api/v1/dossiers/ (token auth; dossier_receive: the per-unit-per-day sequence row
-     locked FOR UPDATE, due date, 4 steps, event, audit) spread over the four wards' counters,
+   - intake: POST /api/v1/dossiers/ (token auth; dossier_receive: reads, the per-unit-per-day sequence
+     upsert in its own short transaction, then dossier + 4 steps + event + audit) over the four
+     wards' counters,
    - public lookup: GET /api/v1/public/dossiers/{code}?secret=... (random codes; rate limit raised).
+   The load generator is wrk (C, event loop; `apt install wrk`) with a generated Lua script when it is
+   installed, else Python threads (http.client keep-alive, --driver python): on a 2-CPU machine the
+   Python clients take CPU from the server and cap the fast endpoints (the ceiling) more than intake.
+   The same generator drives all three, so the ratios compare like with like.
 4. Prints throughput and p50/p99 of each and the ratios to the ceiling, and checks that every code
    issued under the concurrent intake is unique.
 """
