@@ -145,7 +145,8 @@ class Dossier(models.Model):
 
 
 class DossierSequence(models.Model):
-    """Per unit and day counter for `<unit code>-YYMMDD-NNNN` (select_for_update + unique)."""
+    """Per unit and day counter for `<unit code>-YYMMDD-NNNN`: bumped by one upsert
+    (INSERT … ON CONFLICT DO UPDATE … RETURNING) in a short transaction; unique per unit and day."""
 
     unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
