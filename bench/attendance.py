@@ -22,7 +22,6 @@ import datetime as dt
 import http.client
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from bench.harness import free_port, reset_database  # noqa: E402
+
 DB_NAME = "kc_bench_attendance"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 DEVICES = 20
@@ -37,23 +38,6 @@ BATCH = 100
 RESEND = 0.20
 
 
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def free_port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return s.getsockname()[1]
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
 
 
 def setup_org(n_staff: int) -> tuple[list, dict]:
@@ -243,7 +227,7 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ["DEBUG"] = "0"
     os.environ["LOG_LEVEL"] = "ERROR"
-    recreate_database()
+    reset_database(DB_URL)
     import django
 
     django.setup()

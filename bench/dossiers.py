@@ -34,7 +34,6 @@ import multiprocessing as mp
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import free_port, reset_database, start_granian  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_dossiers")
@@ -179,25 +181,6 @@ json.dump({"dossiers": n, "events": m, "sample": sample, "tokens": tokens, "reus
 """
 
 
-def free_port(preferred: int) -> int:
-    for port in [preferred, 0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return s.getsockname()[1]
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
-
-
-def reset_database() -> None:
-    import psycopg
-
-    dbname = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
 def loaded_rows() -> int:
@@ -219,25 +202,6 @@ def setup_data(rows: int) -> dict[str, Any]:
         sys.exit("data setup failed:\n" + out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
-
-def start_server(port: int, workers: int, threads: int, probe: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
-    granian = str(Path(sys.executable).with_name("granian"))
-    proc = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
-                             "--log-level", "warning", "bench.dossiers:application"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", probe)
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("granian did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
 def _request(conn: http.client.HTTPConnection, kind: str, rng: random.Random, sample: list[list[str]],
@@ -422,7 +386,7 @@ def main() -> None:
     started = time.monotonic()
     print(f"database {DB_URL}")
     if args.fresh or loaded_rows() < args.rows:
-        reset_database()
+        reset_database(DB_URL)
     data = setup_data(args.rows)
     sample = [list(r) for r in data["sample"]]
     tokens = [list(t) for t in data["tokens"]]
@@ -430,7 +394,8 @@ def main() -> None:
     print(f"{data['dossiers']:,} dossiers, {data['events']:,} events {how} in {time.monotonic() - started:.0f} s; "
           f"{len(sample):,} random codes drawn")
     port = free_port(args.port)
-    server = start_server(port, args.workers, args.threads, f"/bench/ceiling/{sample[0][0]}")
+    server = start_granian("bench.dossiers:application", port=port, workers=args.workers, threads=args.threads,
+                               probe=f"/bench/ceiling/{sample[0][0]}", env=SERVER_ENV)
     print(f"granian WSGI on 127.0.0.1:{port}: {args.workers} worker(s) × {args.threads} threads; "
           f"{args.clients} clients ({args.driver}, {args.processes} processes/threads), {args.seconds:.0f} s per run, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")

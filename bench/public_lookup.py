@@ -24,7 +24,6 @@ import http.client
 import multiprocessing as mp
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import free_port, reset_database, start_granian  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_lookup")
@@ -76,25 +78,6 @@ if __name__ != "__main__":
 
 # --- driver --------------------------------------------------------------------------------------
 
-def free_port(preferred: int) -> int:
-    for port in [preferred, 0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return s.getsockname()[1]
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
-
-
-def reset_database() -> None:
-    import psycopg
-
-    dbname = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
 SETUP = """
@@ -190,25 +173,6 @@ def setup_data(rows: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_server(port: int, workers: int, threads: int, probe: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
-    granian = str(Path(sys.executable).with_name("granian"))
-    proc = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
-                             "--log-level", "warning", "bench.public_lookup:application"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", probe)
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("granian did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
-
 
 def _url(kind: str, code: str, secret: str) -> str:
     if kind == "ceiling":
@@ -300,13 +264,14 @@ def main() -> None:
 
     started = time.monotonic()
     print(f"database {DB_URL}")
-    reset_database()
+    reset_database(DB_URL)
     data = setup_data(args.rows)
     sample = [list(r) for r in data["sample"]]
     print(f"{data['dossiers']:,} dossiers, {data['events']:,} events loaded in {time.monotonic() - started:.0f} s; "
           f"{len(sample):,} random codes drawn")
     port = free_port(args.port)
-    server = start_server(port, args.workers, args.threads, _url("ceiling", *sample[0]))
+    server = start_granian("bench.public_lookup:application", port=port, workers=args.workers,
+                           threads=args.threads, probe=_url("ceiling", *sample[0]), env=SERVER_ENV, timeout=30)
     print(f"granian WSGI on 127.0.0.1:{port}: {args.workers} worker(s) × {args.threads} threads; "
           f"{args.clients} clients ({args.processes} processes), {args.seconds:.0f} s per run, {os.cpu_count()} CPUs")
     results: dict[str, dict[str, float]] = {}

@@ -1,0 +1,69 @@
+"""Shared pieces of the benchmarks: a free port, a fresh PostgreSQL database, a granian WSGI
+server for a bench module's `application`, and percentiles. Every benchmark measures its own
+ceiling in the same run and reports ratios to it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(preferred: int) -> int:
+    """`preferred` when it is free on 127.0.0.1, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return s.getsockname()[1]
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def reset_database(db_url: str) -> None:
+    """Drop and create the database named at the end of `db_url` (postgres://.../<name>)."""
+    import psycopg
+
+    dbname = db_url.rsplit("/", 1)[1]
+    admin_url = db_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def start_granian(app: str, *, port: int, workers: int, threads: int, probe: str, env: Mapping[str, str],
+                  timeout: float = 60) -> subprocess.Popen[bytes]:
+    """Serve `app` ("bench.x:application") over WSGI on 127.0.0.1:`port`; return once `probe` answers 200."""
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    granian = str(Path(sys.executable).with_name("granian"))
+    proc = subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
+                             "--log-level", "warning", app],
+                            cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", probe)
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("granian did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence (q in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
