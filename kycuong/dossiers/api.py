@@ -155,7 +155,7 @@ def _detail(user: Any, code: str) -> dict[str, Any]:
 
 def _actor(request: HttpRequest) -> Staff | None:
     staff = staff_for_user(request.user)
-    if staff is not None and staff.user_id == request.user.pk:
+    if staff is not None and request.user.is_authenticated and staff.user_id == request.user.pk:
         staff.user = request.user  # the audit trail reads actor.user: no second query
     return staff
 
@@ -185,6 +185,7 @@ def dossiers_create(request: HttpRequest, payload: DossierIn) -> Status:
         raise ValidationFailed(_("Không có thủ tục mã %(code)s.") % {"code": payload.procedure},
                                details={"field": "procedure"})
     unit = _unit(payload.unit, "unit")
+    received_unit: Unit | None
     if payload.received_unit:
         received_unit = unit if payload.received_unit == unit.code else _unit(payload.received_unit, "received_unit")
     else:
@@ -312,7 +313,10 @@ def dossiers_hand_over(request: HttpRequest, code: str, payload: HandOverIn) -> 
 @router.post("/{code}/assign", response=R, operation_id="dossiers_assign")
 def dossiers_assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[str, Any]:
     """Give the current step to another officer."""
-    svc.dossier_assign(dossier=_load(request, code), assignee=_staff(payload.assignee, "assignee"),
+    assignee = _staff(payload.assignee, "assignee")
+    if assignee is None:
+        raise ValidationFailed(_("Phải chọn cán bộ xử lý."), details={"field": "assignee"})
+    svc.dossier_assign(dossier=_load(request, code), assignee=assignee,
                        actor=_actor(request), at=payload.at, expected_version=payload.expected_version)
     return _done(request, code)
 

@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,10 +52,10 @@ CODE_RE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
 OPEN = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
 
 
-_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, str]]] = {}
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], dict[str, str]]] = {}
 
 
-def _new(model: type, **values: Any) -> Any:
+def _new(model: type[models.Model], **values: Any) -> Any:
     """A model instance without Model.__init__ (a hot path: tens of thousands of rows): defaults
     from the field definitions; foreign keys set as `<name>_id` plus the related-object cache,
     exactly what the descriptor would do, minus its per-call router checks."""
@@ -285,7 +285,7 @@ class Replayer:
             d.supplement_count += 1
             self._event(built, ev, data={"supplement_count": d.supplement_count})
         elif t == EventType.SUPPLEMENT_COMPLETED:
-            if d.status != Status.WAITING_SUPPLEMENT:
+            if d.status != Status.WAITING_SUPPLEMENT or d.due_at is None:
                 raise self._bad(d, ev, i)
             paused = max(cal.working_seconds_between(d.paused_at, ev.at), 0)
             d.due_at = shifted_due(calendar=cal, due_at=d.due_at, paused_seconds=paused)
@@ -300,7 +300,7 @@ class Replayer:
             d.paused_at, d.status = None, Status.IN_PROGRESS
             self._event(built, ev, new_due_at=d.due_at, data={"paused_seconds": paused})
         elif t == EventType.APOLOGIZED:
-            if d.status not in OPEN or ev.new_due_at is None:
+            if d.status not in OPEN or ev.new_due_at is None or d.due_at is None:
                 raise self._bad(d, ev, i)
             if ev.new_due_at <= max(ev.at, d.due_at):
                 raise ReplayError(_("Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm xin lỗi."), index=i)
@@ -309,12 +309,12 @@ class Replayer:
         elif t == EventType.FINISHED:
             if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
                 raise self._bad(d, ev, i)
-            self._finish(d, steps, ev, cal)
+            self._finish(d, steps, ev, cal, i)
             self._event(built, ev, data={"outcome": d.outcome})
         elif t == EventType.RETURNED:
             if d.status in (Status.RECEIVED, Status.IN_PROGRESS):
                 # interchange.md: without a `finished` event the finish moment is the return.
-                self._finish(d, steps, ev, cal)
+                self._finish(d, steps, ev, cal, i)
             elif d.status != Status.RESULT_READY:
                 raise self._bad(d, ev, i)
             d.status, d.returned_at = Status.RETURNED, ev.at
@@ -367,7 +367,9 @@ class Replayer:
         d.current_unit = steps[0].unit if steps else d.unit
         d.status = Status.RECEIVED
 
-    def _finish(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any) -> None:
+    def _finish(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, i: int) -> None:
+        if d.due_at is None or d.received_at is None:  # set by `received`: the callers checked the status
+            raise self._bad(d, ev, i)
         for s in steps:
             if s.status == StepStatus.ACTIVE:
                 s.status, s.finished_at = StepStatus.DONE, ev.at
@@ -396,7 +398,7 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value)
 
 
-def _reserve_ids(model: type, n: int) -> list[int]:
+def _reserve_ids(model: type[models.Model], n: int) -> list[int]:
     """Primary keys for `n` new rows: from the sequence on PostgreSQL; after MAX(id) on SQLite,
     whose IMMEDIATE transactions already hold the write lock."""
     table = model._meta.db_table
@@ -409,7 +411,7 @@ def _reserve_ids(model: type, n: int) -> list[int]:
         return list(range(start, start + n))
 
 
-def _fast_insert(model: type, rows: list[Any], *, batch_size: int = 2000) -> None:
+def _fast_insert(model: type[models.Model], rows: list[Any], *, batch_size: int = 2000) -> None:
     """INSERT with executemany and values prepared once per column kind — Django's bulk_create
     spends most of its time compiling SQL per value; this writes the same columns and values."""
     if not rows:
@@ -435,7 +437,8 @@ def _fast_insert(model: type, rows: list[Any], *, batch_size: int = 2000) -> Non
         else:
             converters.append((f.attname, None))
     table = model._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # concrete fields always have a column; django-stubs types Field.column as optional
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[arg-type]
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({marks})"  # noqa: S608
     getter = itemgetter(*[name for name, _conv in converters])

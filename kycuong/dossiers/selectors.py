@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Avg,
@@ -43,6 +43,9 @@ from .models import (
     Status,
     StepStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 URGENCY_OVERDUE, URGENCY_TODAY, URGENCY_SOON, URGENCY_OPEN, URGENCY_WAITING, URGENCY_CLOSED = range(6)
 URGENCY_LABELS = {
@@ -109,7 +112,14 @@ def urgency_bounds(at: dt.datetime, unit: Unit | None = None) -> tuple[dt.dateti
     return end_of_today, max(soon, end_of_today)
 
 
-def with_urgency(qs: QuerySet[Dossier], *, at: dt.datetime) -> QuerySet[Dossier]:
+class Urgency(TypedDict):
+    """Annotation added by `with_urgency` (URGENCY_* rank, most urgent first)."""
+
+    urgency: int
+
+
+
+def with_urgency(qs: QuerySet[Dossier], *, at: dt.datetime) -> QuerySet[WithAnnotations[Dossier, Urgency]]:
     """Annotate `urgency`: overdue, due today, due within one working day, open, waiting, closed."""
     end_today, soon = urgency_bounds(at)
     active = [Status.RECEIVED, Status.IN_PROGRESS]
@@ -123,7 +133,8 @@ def with_urgency(qs: QuerySet[Dossier], *, at: dt.datetime) -> QuerySet[Dossier]
     ))
 
 
-def _apply_filters(qs: QuerySet[Dossier], f: DossierFilters, *, at: dt.datetime) -> QuerySet[Dossier]:
+def _apply_filters(qs: QuerySet[WithAnnotations[Dossier, Urgency]], f: DossierFilters, *,
+                   at: dt.datetime) -> QuerySet[WithAnnotations[Dossier, Urgency]]:
     if f.status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif f.status:
@@ -147,7 +158,8 @@ def _apply_filters(qs: QuerySet[Dossier], f: DossierFilters, *, at: dt.datetime)
     return qs
 
 
-def _list_related(qs: QuerySet[Dossier], *, staff: Staff | None = None) -> QuerySet[Dossier]:
+def _list_related(qs: QuerySet[WithAnnotations[Dossier, Urgency]], *,
+                  staff: Staff | None = None) -> QuerySet[WithAnnotations[Dossier, Urgency]]:
     active_steps = DossierStep.objects.filter(status=StepStatus.ACTIVE).select_related("assignee", "unit")
     return qs.select_related("procedure", "unit", "current_unit", "accountable").prefetch_related(
         Prefetch("steps", queryset=active_steps, to_attr="active_steps"))
@@ -168,8 +180,8 @@ def dossiers_mine(*, user: Any, filters: DossierFilters | None = None, at: dt.da
     qs = dossiers_visible_to(user).filter(mine)
     if not filters.status:
         qs = qs.filter(status__in=[*OPEN_STATUSES, Status.SUBMITTED, Status.RESULT_READY])
-    qs = _apply_filters(with_urgency(qs, at=at), filters, at=at)
-    return _list_related(qs).order_by("urgency", "due_at", "id")
+    ranked = _apply_filters(with_urgency(qs, at=at), filters, at=at)
+    return _list_related(ranked).order_by("urgency", "due_at", "id")
 
 
 def _receives(user: Any) -> bool:
@@ -191,8 +203,8 @@ def dossiers_of_units(*, user: Any, filters: DossierFilters | None = None, at: d
     qs = dossiers_visible_to(user)
     if not filters.status and default_open:
         qs = qs.filter(status__in=[*OPEN_STATUSES, Status.SUBMITTED, Status.RESULT_READY])
-    qs = _apply_filters(with_urgency(qs, at=at), filters, at=at)
-    return _list_related(qs).order_by("urgency", "due_at", "id")
+    ranked = _apply_filters(with_urgency(qs, at=at), filters, at=at)
+    return _list_related(ranked).order_by("urgency", "due_at", "id")
 
 
 def dossier_counts_for(*, user: Any, at: dt.datetime | None = None) -> dict[str, int]:

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
@@ -57,6 +57,32 @@ from .models import (
     Status,
     StepStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _StepUnits(TypedDict):
+    """Annotations of `_procedure_steps`: the procedure lists units / lists this unit."""
+
+    _has_units: bool
+    _unit_listed: bool
+
+
+class _Membership(TypedDict):
+    """Annotations of `_candidates`: one membership of the staff member and their active steps."""
+
+    _unit_id: int
+    _role: str
+    load: int
+
+
+def _required(value: dt.datetime | None, field: str) -> dt.datetime:
+    """A timestamp the dossier's status guarantees (received_at / due_at once received,
+    finished_at once the result is ready); a missing one is corrupt data, not bad input."""
+    if value is None:
+        raise Conflict(_("Hồ sơ thiếu dữ liệu thời hạn (%(field)s).") % {"field": field})
+    return value
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 APPLICANT_KEYS = {"name", "id_number", "phone", "email", "address"}
@@ -238,7 +264,8 @@ def _check_procedure_unit(procedure: Procedure, unit: Unit, *, listed: tuple[boo
         raise ValidationFailed(_("%(unit)s không giải quyết thủ tục này.") % {"unit": unit.name}, details={"field": "unit"})
 
 
-def _procedure_steps(procedure: Procedure, unit: Unit) -> tuple[list[ProcedureStep], tuple[bool, bool]]:
+def _procedure_steps(procedure: Procedure, unit: Unit) -> tuple[list[WithAnnotations[ProcedureStep, _StepUnits]],
+                                                               tuple[bool, bool]]:
     """The procedure's internal steps in order and (has explicit units, `unit` is one of them), in
     one query (the unit check rides on every step row; a procedure without steps costs a second)."""
     units = Procedure.units.through.objects.filter(procedure_id=procedure.pk)
@@ -279,7 +306,8 @@ def _active_load() -> Any:
         .values("assignee_id").annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()), Value(0))
 
 
-def _candidates(wanted: Iterable[tuple[Unit, str]], *, member: tuple[Staff, Unit] | None = None) -> list[Staff]:
+def _candidates(wanted: Iterable[tuple[Unit, str]], *,
+                member: tuple[Staff, Unit] | None = None) -> list[WithAnnotations[Staff, _Membership]]:
     """Every active staff member holding one of the wanted (unit, role) memberships, with their
     active-step `load` and the membership in `_unit_id` / `_role` (one row per membership), plus
     the memberships of `member`'s staff in `member`'s unit: one query for all the steps of a dossier."""
@@ -296,7 +324,7 @@ def _candidates(wanted: Iterable[tuple[Unit, str]], *, member: tuple[Staff, Unit
                                                     load=_active_load()))
 
 
-def _pick(candidates: list[Staff], unit: Unit, role: str) -> Staff | None:
+def _pick(candidates: list[WithAnnotations[Staff, _Membership]], unit: Unit, role: str) -> Staff | None:
     """The active staff member of `unit` in `role` with the fewest active steps (load balancing)."""
     roles = _assignee_roles(role)
     fit = [c for c in candidates if c.is_active and c._unit_id == unit.pk and c._role in roles]
@@ -357,7 +385,7 @@ def _code_claim(*, unit: Unit, day: dt.date) -> str:
 
 def _plan_processing(dossier: Dossier, *, at: dt.datetime, received_by: Staff | None,
                      accountable: Staff | None, due_at: dt.datetime | None = None,
-                     procedure_steps: list[ProcedureStep] | None = None) -> list[DossierStep]:
+                     procedure_steps: Sequence[ProcedureStep] | None = None) -> list[DossierStep]:
     """Clock start: due_at, steps (unsaved) with due times and assignees, accountable officer.
     Reads only, so callers can take the code sequence lock afterwards and hold it briefly."""
     procedure = dossier.procedure
@@ -527,7 +555,7 @@ def dossier_submit(
     return dossier
 
 
-def dossier_accept(*, dossier: Dossier, accepted_by: Staff, at: dt.datetime | None = None,
+def dossier_accept(*, dossier: Dossier, accepted_by: Staff | None, at: dt.datetime | None = None,
                    accountable: Staff | None = None, expected_version: int | None = None) -> Dossier:
     """Accept an online submission: SUBMITTED → RECEIVED, the clock starts now."""
     at = _now(at)
@@ -543,7 +571,7 @@ def dossier_accept(*, dossier: Dossier, accepted_by: Staff, at: dt.datetime | No
     return dossier
 
 
-def dossier_refuse(*, dossier: Dossier, reason: str, refused_by: Staff, at: dt.datetime | None = None,
+def dossier_refuse(*, dossier: Dossier, reason: str, refused_by: Staff | None, at: dt.datetime | None = None,
                    expected_version: int | None = None) -> Dossier:
     """Refuse an online submission with a reason (form 03)."""
     at = _now(at)
@@ -679,7 +707,7 @@ def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None, at: dt
         calendar = calendar_for(dossier.unit)
         paused = max(calendar.working_seconds_between(dossier.paused_at, at), 0) if dossier.paused_at else 0
         old_due = dossier.due_at
-        dossier.due_at = shifted_due(calendar=calendar, due_at=dossier.due_at, paused_seconds=paused)
+        dossier.due_at = shifted_due(calendar=calendar, due_at=_required(dossier.due_at, "due_at"), paused_seconds=paused)
         if dossier.warn_at:
             dossier.warn_at = shifted_due(calendar=calendar, due_at=dossier.warn_at, paused_seconds=paused)
         for step in dossier.steps.select_for_update().filter(status__in=[StepStatus.ACTIVE, StepStatus.PENDING]):
@@ -710,7 +738,7 @@ def dossier_apologize(*, dossier: Dossier, reason: str, new_due_at: dt.datetime,
         raise ValidationFailed(_("Thời điểm phải có múi giờ."), details={"field": "new_due_at"})
     with transaction.atomic():
         dossier = _lock(dossier, allowed=OPEN_STATUSES, expected_version=expected_version)
-        if new_due_at <= max(at, dossier.due_at):
+        if new_due_at <= max(at, _required(dossier.due_at, "due_at")):
             raise ValidationFailed(_("Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm này."),
                                    details={"field": "new_due_at"})
         dossier.apology_due_at = new_due_at
@@ -738,8 +766,8 @@ def dossier_finish(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | N
             step.save(update_fields=["status", "finished_at", "outcome"])
         dossier.status = Status.RESULT_READY
         dossier.finished_at = at
-        dossier.outcome = outcome_for(finished_at=at, due_at=dossier.due_at)
-        start = clock_start(procedure=dossier.procedure, calendar=calendar, at=dossier.received_at)
+        dossier.outcome = outcome_for(finished_at=at, due_at=_required(dossier.due_at, "due_at"))
+        start = clock_start(procedure=dossier.procedure, calendar=calendar, at=_required(dossier.received_at, "received_at"))
         dossier.processing_seconds = processing_seconds_for(calendar=calendar, start=start, finished_at=at,
                                                             paused=dossier.paused_seconds)
         if digitized_result is not None:
@@ -757,7 +785,7 @@ def dossier_return(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | N
     at = _now(at)
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RESULT_READY], expected_version=expected_version)
-        if at < dossier.finished_at:
+        if at < _required(dossier.finished_at, "finished_at"):
             raise ValidationFailed(_("Thời điểm trả kết quả phải sau khi có kết quả."))
         dossier.status = Status.RETURNED
         dossier.returned_at = at

@@ -646,7 +646,7 @@ def feedback_rate(*, item: FeedbackItem, satisfaction: str, at: dt.datetime | No
         item.satisfaction = satisfaction
         item.rated_at = now
         item.save(update_fields=["satisfaction", "rated_at", "updated_at"])
-        _event(item, EventType.RATED, at=now, note=Satisfaction(satisfaction).label)
+        _event(item, EventType.RATED, at=now, note=str(Satisfaction(satisfaction).label))
         _scorecard_touch(item.unit_id)
         audit_record(action="feedback.rate", obj=item, at=now, changes={"satisfaction": [old, satisfaction]})
     return item
@@ -760,7 +760,7 @@ def _alert(item: FeedbackItem, *, stage: str, level: int, unit: Unit, now: dt.da
         alert.save(update_fields=["recipients"])
         if not notify:
             recipients = []
-        stage_label = Stage(stage).label
+        stage_label = str(Stage(stage).label)
         if level == 0:
             _event(item, EventType.REMINDED, at=now, to_unit=unit, note=stage_label)
             _mail(recipients, _("Sắp đến hạn: phản ánh %(code)s") % {"code": item.code},

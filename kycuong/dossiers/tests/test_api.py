@@ -86,3 +86,13 @@ def test_openapi_lists_every_operation(org: Any, api_client_for: Any) -> None:
             "dossiers_request_supplement", "dossiers_complete_supplement", "dossiers_finish", "dossiers_return",
             "dossiers_transfer", "dossiers_withdraw", "dossiers_stop", "dossiers_reassign", "dossiers_accept",
             "dossiers_refuse", "dossiers_assign"} <= ops
+
+
+def test_assign_without_an_assignee_is_a_422_not_a_500(org: Any, proc: Any, api_client_for: Any) -> None:
+    code = create(api_client_for(org.user("onestop_a")), proc).json()["code"]
+    before = Dossier.objects.get(code=code)
+    r = post(api_client_for(org.user("head_a")), f"/api/v1/dossiers/{code}/assign", {"assignee": ""})
+    assert r.status_code == 422 and r.json()["details"]["field"] == "assignee"
+    after = Dossier.objects.get(code=code)
+    assert after.version == before.version
+    assert after.steps.get(order=1).assignee_id == before.steps.get(order=1).assignee_id
