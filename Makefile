@@ -22,9 +22,10 @@ run: install
 	$(PY) manage.py demo --if-empty
 	$(PY) manage.py up
 
-## make test: lint, migrations check, the whole pytest suite (DATABASE_URL selects PostgreSQL).
+## make test: lint (ruff, mypy), migrations check, the whole pytest suite (DATABASE_URL selects PostgreSQL).
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy kycuong config
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -q -n 2 --dist loadfile
 
