@@ -83,8 +83,10 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
 
 
 def forget_scope(user: Any) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the per-request caches of scope and roles (after memberships change)."""
+    for attr in (_CACHE_ATTR, "_kycuong_roles"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 _QS = TypeVar("_QS", bound="ScopedQuerySet[Any]")

@@ -185,13 +185,9 @@ def dossiers_mine(*, user: Any, filters: DossierFilters | None = None, at: dt.da
 
 
 def _receives(user: Any) -> bool:
-    roles = getattr(user, "_kycuong_roles", None)
-    if roles is None:
-        from kycuong.org.selectors import roles_of
+    from kycuong.org.selectors import roles_of
 
-        roles = roles_of(user)
-        user._kycuong_roles = roles
-    return bool(roles & {"one_stop_officer", "head", "deputy"})
+    return bool(roles_of(user) & {"one_stop_officer", "head", "deputy"})
 
 
 def dossiers_of_units(*, user: Any, filters: DossierFilters | None = None, at: dt.datetime | None = None,

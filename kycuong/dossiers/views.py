@@ -85,12 +85,7 @@ def _list(request: HttpRequest, *, mode: str) -> HttpResponse:
 
 
 def _is_manager(request: HttpRequest) -> bool:
-    roles = getattr(request.user, "_kycuong_roles", None)
-    if roles is None:
-        roles = roles_of(request.user)
-        # Per-request role cache on the user object, shared with portal.navigation and dossiers.selectors.
-        setattr(request.user, "_kycuong_roles", roles)  # noqa: B010
-    return bool(request.user.is_superuser or roles & (MANAGER_ROLES | CITY_WIDE_ROLES))
+    return bool(request.user.is_superuser or roles_of(request.user) & (MANAGER_ROLES | CITY_WIDE_ROLES))
 
 
 @login_required

@@ -47,13 +47,24 @@ def staff_for_user(user: Any) -> Staff | None:
     return Staff.objects.filter(user=user).first()
 
 
+_ROLES_ATTR = "_kycuong_roles"
+
+
 def roles_of(user: Any) -> set[str]:
+    """The roles a user holds in any unit, cached on the user object for the request
+    (like kycuong.core.scoping.scope_for; `forget_scope` clears both)."""
+    cached = getattr(user, _ROLES_ATTR, None)
+    if cached is not None:
+        return set(cached)
     staff = staff_for_user(user)
     if staff is None:
-        return {Role.ADMIN} if getattr(user, "is_superuser", False) else set()
-    roles = set(staff.memberships.values_list("role", flat=True))
-    if getattr(user, "is_superuser", False):
-        roles.add(Role.ADMIN)
+        roles: set[str] = {Role.ADMIN} if getattr(user, "is_superuser", False) else set()
+    else:
+        roles = set(staff.memberships.values_list("role", flat=True))
+        if getattr(user, "is_superuser", False):
+            roles.add(Role.ADMIN)
+    if getattr(user, "is_authenticated", False):
+        setattr(user, _ROLES_ATTR, frozenset(roles))
     return roles
 
 

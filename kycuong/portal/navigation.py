@@ -108,10 +108,7 @@ def navigation_for(user: Any) -> list[dict[str, Any]]:
         return []
     from kycuong.org.selectors import roles_of
 
-    roles = getattr(user, "_kycuong_roles", None)
-    if roles is None:
-        roles = roles_of(user)
-        user._kycuong_roles = roles
+    roles = roles_of(user)
     result = []
     for item in _all_items():
         if item.get("roles") is not None and not (roles & item["roles"]) and not user.is_superuser:
