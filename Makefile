@@ -37,7 +37,8 @@ typecheck: install
 	$(VENV)/bin/mypy kycuong config
 
 messages:
-	cd kycuong && ../$(PY) ../manage.py makemessages -l en --ignore='tests/*' && ../$(PY) ../manage.py compilemessages
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='bench/*' --ignore='*/tests/*' --no-obsolete
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 lock:
 	$(PIP) freeze --exclude-editable | grep -v '^-e' > requirements.lock

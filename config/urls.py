@@ -5,11 +5,12 @@ import importlib
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from .api import api
 
-admin.site.site_header = "Kỷ cương — Quản trị"
-admin.site.site_title = "Kỷ cương"
+admin.site.site_header = _("Kỷ cương — Quản trị")
+admin.site.site_title = "Kỷ cương"  # the product name is not translated
 
 urlpatterns = [
     path("quan-tri/", admin.site.urls),

@@ -4,17 +4,17 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 NAV_ITEMS = [
-    {"label": _l("Đánh giá hài lòng"), "url_name": "ratings:stats",
+    {"label": gettext_lazy("Đánh giá hài lòng"), "url_name": "ratings:stats",
      "roles": {"head", "deputy", "admin", "city_leader", "inspector"}, "order": 40},
-    {"label": _l("Đánh giá cần xử lý"), "url_name": "ratings:followups", "roles": {"head", "deputy", "admin"}, "order": 41},
+    {"label": gettext_lazy("Đánh giá cần xử lý"), "url_name": "ratings:followups", "roles": {"head", "deputy", "admin"}, "order": 41},
 ]
 
 PUBLIC_LINKS = [
-    {"label": _l("Đánh giá sự hài lòng"), "url_name": "ratings:online",
-     "hint": _l("Đánh giá việc giải quyết hồ sơ của bạn bằng mã hồ sơ và mã tra cứu"), "order": 40},
+    {"label": gettext_lazy("Đánh giá sự hài lòng"), "url_name": "ratings:online",
+     "hint": gettext_lazy("Đánh giá việc giải quyết hồ sơ của bạn bằng mã hồ sơ và mã tra cứu"), "order": 40},
 ]
 
 

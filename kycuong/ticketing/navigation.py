@@ -6,14 +6,14 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 NAV_ITEMS = [
-    {"label": _l("Quầy giao dịch"), "url_name": "ticketing:counters", "roles": {"one_stop_officer", "head", "deputy", "admin"},
+    {"label": gettext_lazy("Quầy giao dịch"), "url_name": "ticketing:counters", "roles": {"one_stop_officer", "head", "deputy", "admin"},
      "order": 30},
-    {"label": _l("Xếp hàng"), "url_name": "ticketing:metrics", "roles": {"head", "deputy", "admin", "city_leader", "inspector"},
+    {"label": gettext_lazy("Xếp hàng"), "url_name": "ticketing:metrics", "roles": {"head", "deputy", "admin", "city_leader", "inspector"},
      "order": 31},
-    {"label": _l("Thiết bị"), "url_name": "ticketing:devices", "roles": {"head", "deputy", "admin"}, "order": 33},
+    {"label": gettext_lazy("Thiết bị"), "url_name": "ticketing:devices", "roles": {"head", "deputy", "admin"}, "order": 33},
 ]
 
 
