@@ -67,3 +67,18 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
+
+
+def server_env(db_url: str, var_dir: str, **extra: str) -> dict[str, str]:
+    """Environment of a benchmarked server: production settings (no debug, real middleware) on `db_url`."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "bench-only-secret-key-not-for-production",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "DB_CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "KYCUONG_VAR_DIR": var_dir,
+        **extra,
+    }

@@ -30,21 +30,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import free_port, reset_database, start_granian  # noqa: E402
+from bench.harness import free_port, reset_database, server_env, start_granian  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_ticketing")
 TOKEN = "kd_bench_ticketing_kiosk_token_0001"
-SERVER_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DATABASE_URL": DB_URL,
-    "SECRET_KEY": "bench-only-secret-key-not-for-production",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "DB_CONN_MAX_AGE": "600",
-    "LOG_LEVEL": "WARNING",
-    "KYCUONG_VAR_DIR": "/tmp/kc-bench-ticketing",
-}
+SERVER_ENV = server_env(DB_URL, "/tmp/kc-bench-ticketing")
 
 # --- served by granian (this module imported as bench.ticketing) ---------------------------------
 
