@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from bench.harness import free_port, reset_database  # noqa: E402
+from bench.harness import free_port, reset_database, stop_server  # noqa: E402
 
 DB_NAME = "kc_bench_attendance"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -265,11 +265,7 @@ def main() -> None:
         # the first requests are part of a real morning too. Measure as is.
         wall, posts, latencies, errors = run_terminals(port, plan)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, timeout=15)
 
     from kycuong.attendance.models import DailyAttendance, Punch, RawPush
 

@@ -30,11 +30,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing as mp
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -43,7 +41,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import free_port, reset_database, server_env, start_granian  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fan_out,
+    free_port,
+    report_line,
+    reset_database,
+    server_env,
+    start_granian,
+    stop_server,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_dossiers")
@@ -260,28 +267,11 @@ def _client_process(port: int, threads: int, seconds: float, kind: str, sample: 
 
 def run_load(port: int, clients: int, seconds: float, kind: str, sample: list[list[str]], tokens: list[list[str]],
              processes: int) -> dict[str, Any]:
-    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    q: Any = mp.Queue()
-    start_at = time.time() + 1.0
-    procs = [mp.Process(target=_client_process, args=(port, n, seconds, kind, sample, tokens, i, start_at, q))
-             for i, n in enumerate(per) if n]
-    for p in procs:
-        p.start()
-    latencies: list[float] = []
-    codes: list[str] = []
-    errors = 0
-    for _ in procs:
-        lat, err, cs = q.get()
-        latencies.extend(lat)
-        codes.extend(cs)
-        errors += err
-    for p in procs:
-        p.join()
-    latencies.sort()
-    n = len(latencies)
-    return {"requests": n, "errors": errors, "rps": n / seconds, "codes": codes,
-            "p50_ms": statistics.median(latencies) * 1000 if n else float("nan"),
-            "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan")}
+    results = fan_out(_client_process, clients=clients, processes=processes,
+                      args_for=lambda i, n, start_at, q: (port, n, seconds, kind, sample, tokens, i, start_at, q))
+    summary: dict[str, Any] = summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
+    summary["codes"] = [c for r in results for c in r[2]]
+    return summary
 
 
 WRK_LUA = r"""
@@ -398,20 +388,12 @@ def main() -> None:
             results[kind] = load(port, args.clients, args.seconds, kind, sample, tokens, args.processes)
             issued += warm["codes"] + results[kind]["codes"]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-    def line(name: str, r: dict[str, Any]) -> str:
-        return (f"{name:<46} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   "
-                f"({int(r['requests'])} ok, {int(r['errors'])} errors)")
+        stop_server(server)
 
     ceiling = results["ceiling"]
-    print(line("ceiling: Django JSON view, one row by key", ceiling))
-    print(line("intake: POST /api/v1/dossiers/ (4 counters)", results["intake"]))
-    print(line("lookup: GET /api/v1/public/dossiers/{code}", results["lookup"]))
+    print(report_line("ceiling: Django JSON view, one row by key", ceiling, 46))
+    print(report_line("intake: POST /api/v1/dossiers/ (4 counters)", results["intake"], 46))
+    print(report_line("lookup: GET /api/v1/public/dossiers/{code}", results["lookup"], 46))
     for kind, label in (("intake", "intake"), ("lookup", "public lookup")):
         r = results[kind]
         print(f"{label}: throughput ratio to ceiling = {r['rps'] / ceiling['rps']:.2f}   "

@@ -1,17 +1,20 @@
 """Shared pieces of the benchmarks: a free port, a fresh PostgreSQL database, a granian WSGI
-server for a bench module's `application`, and percentiles. Every benchmark measures its own
+server for a bench module's `application`, client processes and their latency summary. Every benchmark measures its own
 ceiling in the same run and reports ratios to it."""
 
 from __future__ import annotations
 
 import http.client
+import multiprocessing as mp
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,12 +64,47 @@ def start_granian(app: str, *, port: int, workers: int, threads: int, probe: str
     raise RuntimeError("granian did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted sequence (q in 0..100)."""
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
-    return sorted_values[index]
+def fan_out(target: Callable[..., None], *, clients: int, processes: int,
+            args_for: Callable[[int, int, float, Any], tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Run `clients` load threads spread over `processes` client processes started together.
+
+    `args_for(index, threads, start_at, queue)` gives each process's arguments for `target`, which
+    puts exactly one result tuple on the queue; the tuples are returned in arrival order.
+    """
+    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    queue: Any = mp.Queue()
+    start_at = time.time() + 1.0
+    procs = [mp.Process(target=target, args=args_for(i, n, start_at, queue)) for i, n in enumerate(per) if n]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results
+
+
+def summarize(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
+    """Throughput and p50/p99 (ms) of one load run."""
+    latencies = sorted(latencies)
+    n = len(latencies)
+    return {
+        "requests": n, "errors": errors, "rps": n / seconds,
+        "p50_ms": statistics.median(latencies) * 1000 if n else float("nan"),
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan"),
+    }
+
+
+def report_line(name: str, r: Mapping[str, float], width: int = 44) -> str:
+    return (f"{name:<{width}} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   "
+            f"({int(r['requests'])} ok, {int(r['errors'])} errors)")
+
+
+def stop_server(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def server_env(db_url: str, var_dir: str, **extra: str) -> dict[str, str]:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import multiprocessing as mp
 import os
 import random
-import statistics
 import subprocess
 import sys
 import threading
@@ -33,7 +31,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import free_port, reset_database, server_env, start_granian  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fan_out,
+    free_port,
+    report_line,
+    reset_database,
+    server_env,
+    start_granian,
+    stop_server,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_lookup")
@@ -218,28 +225,9 @@ def _client_process(port: int, threads: int, seconds: float, kind: str, sample: 
 
 def run_load(port: int, clients: int, seconds: float, kind: str, sample: list[list[str]],
              processes: int) -> dict[str, float]:
-    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    q: Any = mp.Queue()
-    start_at = time.time() + 1.0
-    procs = [mp.Process(target=_client_process, args=(port, n, seconds, kind, sample, i, start_at, q))
-             for i, n in enumerate(per) if n]
-    for p in procs:
-        p.start()
-    latencies: list[float] = []
-    errors = 0
-    for _ in procs:
-        lat, err = q.get()
-        latencies.extend(lat)
-        errors += err
-    for p in procs:
-        p.join()
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n, "errors": errors, "rps": n / seconds,
-        "p50_ms": statistics.median(latencies) * 1000 if n else float("nan"),
-        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan"),
-    }
+    results = fan_out(_client_process, clients=clients, processes=processes,
+                      args_for=lambda i, n, start_at, q: (port, n, seconds, kind, sample, i, start_at, q))
+    return summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
 
 
 def main() -> None:
@@ -271,20 +259,12 @@ def main() -> None:
             run_load(port, args.clients, 2, kind, sample, args.processes)  # warm-up
             results[kind] = run_load(port, args.clients, args.seconds, kind, sample, args.processes)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-    def line(name: str, r: dict[str, float]) -> str:
-        return (f"{name:<44} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   "
-                f"({int(r['requests'])} ok, {int(r['errors'])} errors)")
+        stop_server(server)
 
     ceiling = results["ceiling"]
-    print(line("ceiling: Django JSON view, one row by key", ceiling))
-    print(line("GET /api/v1/public/dossiers/{code}?secret=", results["api"]))
-    print(line("GET /tra-cuu?ma=&bm= (HTML page)", results["html"]))
+    print(report_line("ceiling: Django JSON view, one row by key", ceiling))
+    print(report_line("GET /api/v1/public/dossiers/{code}?secret=", results["api"]))
+    print(report_line("GET /tra-cuu?ma=&bm= (HTML page)", results["html"]))
     for kind, label in (("api", "API lookup"), ("html", "HTML lookup")):
         r = results[kind]
         print(f"{label}: throughput ratio to ceiling = {r['rps'] / ceiling['rps']:.2f} (goal ≥ 0.6)   "

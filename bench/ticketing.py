@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing as mp
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -30,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import free_port, reset_database, server_env, start_granian  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fan_out,
+    free_port,
+    report_line,
+    reset_database,
+    server_env,
+    start_granian,
+    stop_server,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_ticketing")
@@ -129,27 +136,9 @@ def _client_process(port: int, threads: int, seconds: float, kind: str, area_id:
 
 
 def run_load(port: int, clients: int, seconds: float, kind: str, area_id: int, processes: int) -> dict[str, float]:
-    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    q: Any = mp.Queue()
-    start_at = time.time() + 1.0
-    procs = [mp.Process(target=_client_process, args=(port, n, seconds, kind, area_id, start_at, q)) for n in per if n]
-    for p in procs:
-        p.start()
-    latencies: list[float] = []
-    errors = 0
-    for _ in procs:
-        lat, err = q.get()
-        latencies.extend(lat)
-        errors += err
-    for p in procs:
-        p.join()
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n, "errors": errors, "rps": n / seconds,
-        "p50_ms": statistics.median(latencies) * 1000 if n else float("nan"),
-        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan"),
-    }
+    results = fan_out(_client_process, clients=clients, processes=processes,
+                      args_for=lambda i, n, start_at, q: (port, n, seconds, kind, area_id, start_at, q))
+    return summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
 
 
 def check_numbers(area_id: int) -> tuple[int, bool]:
@@ -188,19 +177,11 @@ def main() -> None:
         run_load(port, min(args.clients, 10), 2, "issue", area_id, args.processes)  # warm-up
         issue = run_load(port, args.clients, args.seconds, "issue", area_id, args.processes)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     count, gap_free = check_numbers(area_id)
 
-    def line(name: str, r: dict[str, float]) -> str:
-        return (f"{name:<34} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   "
-                f"({int(r['requests'])} ok, {int(r['errors'])} errors)")
-
-    print(line("ceiling: minimal Django JSON view", ceiling))
-    print(line("ticket issue (one area, 50 clients)", issue))
+    print(report_line("ceiling: minimal Django JSON view", ceiling, 34))
+    print(report_line("ticket issue (one area, 50 clients)", issue, 34))
     print(f"ratio throughput issue/ceiling = {issue['rps'] / ceiling['rps']:.3f}   "
           f"ratio p99 issue/ceiling = {issue['p99_ms'] / ceiling['p99_ms']:.1f}")
     print(f"tickets in the area: {count} (incl. warm-up), numbers 1..{count} gap-free and unique: {gap_free}")
