@@ -24,7 +24,7 @@ from kycuong.workdays.services import calendar_for
 
 from .models import Channel, EventType, FeePayment
 from .replay import Built, Ev, Replayer, ReplayError, save_built
-from .services import SECRET_ALPHABET, clock_start, code_format, procedure_cutoff
+from .services import SECRET_ALPHABET, clock_start, code_format, procedure_due_at
 
 START = dt.date(2026, 6, 1)
 TARGET = 18_000  # ≈ 14 s on SQLite (indexes make each row cost); scale=2 gives 36,000
@@ -222,8 +222,7 @@ def _history(rng: Any, cal: Any, procedure: Procedure, channel: str, submitted: 
         return [Ev(EventType.REFUSED, received, by=receiver, reason="Thành phần hồ sơ không đầy đủ theo quy định")]
     events.append(Ev(EventType.RECEIVED, received, by=receiver))
     # Due date exactly as the services compute it.
-    due = cal.due_at(received, value=float(procedure.processing_value), unit=procedure.processing_unit,
-                     cutoff=procedure_cutoff(procedure))
+    due = procedure_due_at(procedure=procedure, calendar=cal, at=received)
     start = clock_start(procedure=procedure, calendar=cal, at=received)
     o_start, o_due = cal.ordinal(start), cal.ordinal(due)
     total = max(o_due - o_start, HOUR)

@@ -40,7 +40,7 @@ from .models import (
 from .services import (
     clock_start,
     outcome_for,
-    procedure_cutoff,
+    procedure_due_at,
     processing_seconds_for,
     secret_new,
     shifted_due,
@@ -338,8 +338,7 @@ class Replayer:
     def _receive(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, due_at: dt.datetime | None) -> None:
         procedure = d.procedure
         if due_at is None:
-            due_at = cal.due_at(ev.at, value=float(procedure.processing_value), unit=procedure.processing_unit,
-                                cutoff=procedure_cutoff(procedure))
+            due_at = procedure_due_at(procedure=procedure, calendar=cal, at=ev.at)
         start = clock_start(procedure=procedure, calendar=cal, at=ev.at)
         plans = step_plans(procedure=procedure, steps=self.procedure_steps(procedure), calendar=cal, start=start,
                            due_at=due_at)

@@ -116,6 +116,14 @@ def procedure_cutoff(procedure: Procedure) -> dt.time:
     return procedure.cutoff or DEFAULT_CUTOFF
 
 
+def procedure_due_at(*, procedure: Procedure, calendar: WorkCalendar, at: dt.datetime) -> dt.datetime:
+    """The appointment for a receipt at `at`: the procedure's processing time on the deciding
+    unit's calendar, with its afternoon cut-off (domain.md §2). Services, import replay and the
+    demo all compute due dates here, so they cannot drift apart."""
+    return calendar.due_at(at, value=float(procedure.processing_value), unit=procedure.processing_unit,
+                           cutoff=procedure_cutoff(procedure))
+
+
 def clock_start(*, procedure: Procedure, calendar: WorkCalendar, at: dt.datetime) -> dt.datetime:
     """When the clock starts for a receipt at `at` (cut-off for day-based times only)."""
     if procedure.processing_unit == TimeUnit.WORKING_HOURS:
@@ -357,8 +365,7 @@ def _due_at(*, calendar: WorkCalendar, procedure: Procedure, at: dt.datetime) ->
     if procedure.processing_value < 0:
         raise ValidationFailed(_("Thời hạn giải quyết không được âm."))
     try:
-        return calendar.due_at(at, value=float(procedure.processing_value), unit=procedure.processing_unit,
-                               cutoff=procedure_cutoff(procedure))
+        return procedure_due_at(procedure=procedure, calendar=calendar, at=at)
     except OutOfRange as exc:
         raise ValidationFailed(_("Thời điểm nằm ngoài phạm vi lịch (2015–2040).")) from exc
 
