@@ -11,7 +11,8 @@ from kycuong.core.api import ERRORS
 from kycuong.core.errors import ValidationFailed
 from kycuong.org.selectors import unit_by_code
 
-from .services import due_at_compute
+from .engine import DEFAULT_CUTOFF
+from .services import calendar_for, due_at_compute
 
 router = Router(tags=["workdays"])
 
@@ -34,8 +35,10 @@ class DueOut(Schema):
 @router.get("/due", response={200: DueOut, **ERRORS}, auth=None, operation_id="workdays_due")
 def due(request: HttpRequest, params: Query[DueIn]) -> DueOut:
     """Appointment for a receipt at `start` and a processing time in working days or hours (domain.md §2)."""
+    # An unencoded "+07:00" in a query string arrives as " 07:00".
+    raw = params.start.replace(" ", "+") if "T" in params.start else params.start
     try:
-        start = dt.datetime.fromisoformat(params.start.replace(" ", "+") if params.start.count(" ") == 1 and "T" in params.start else params.start)
+        start = dt.datetime.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationFailed(_("Thời điểm bắt đầu không đúng định dạng ISO 8601."), details={"field": "start"}) from exc
     if start.tzinfo is None:
@@ -47,10 +50,10 @@ def due(request: HttpRequest, params: Query[DueIn]) -> DueOut:
                                details={"field": "working_days"})
     unit_of_time, value = given[0]
     unit = unit_by_code(params.unit) if params.unit else None
-    from .services import calendar_for
-
+    calendar = calendar_for(unit)
+    cutoff = DEFAULT_CUTOFF if params.cutoff else None
     due_at = due_at_compute(received_at=start, value=float(value), unit_of_time=unit_of_time, unit=unit,
-                            cutoff=dt.time(15, 0) if params.cutoff else None)
-    clock = calendar_for(unit).clock_start(start, cutoff=dt.time(15, 0) if params.cutoff and unit_of_time != "working_hours" else None)
+                            cutoff=cutoff, calendar=calendar)
+    clock = calendar.clock_start(start, cutoff=cutoff if unit_of_time != "working_hours" else None)
     tz = dt.timezone(dt.timedelta(hours=7))
     return DueOut(due_at=due_at.astimezone(tz).isoformat(), start=start.isoformat(), clock_start=clock.astimezone(tz).isoformat())

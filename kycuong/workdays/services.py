@@ -86,8 +86,10 @@ def due_at_compute(
     unit_of_time: str = "working_days",
     unit: Unit | None = None,
     cutoff: dt.time | None = DEFAULT_CUTOFF,
+    calendar: WorkCalendar | None = None,
 ) -> dt.datetime:
-    """The appointment for a receipt at `received_at` with the given processing time."""
+    """The appointment for a receipt at `received_at` with the given processing time
+    (on `calendar` when the caller already holds the unit's calendar)."""
     if unit_of_time not in {"working_days", "working_hours", "calendar_days"}:
         raise ValidationFailed(_("Đơn vị thời gian không hợp lệ: %(unit)s") % {"unit": unit_of_time})
     if value < 0:
@@ -95,7 +97,7 @@ def due_at_compute(
     if received_at.tzinfo is None:
         raise ValidationFailed(_("Thời điểm phải có múi giờ (ví dụ +07:00)."))
     try:
-        return calendar_for(unit).due_at(received_at, value=value, unit=unit_of_time, cutoff=cutoff)
+        return (calendar or calendar_for(unit)).due_at(received_at, value=value, unit=unit_of_time, cutoff=cutoff)
     except OutOfRange as exc:
         raise ValidationFailed(_("Thời điểm nằm ngoài phạm vi lịch (2015–2040).")) from exc
 
