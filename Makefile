@@ -26,6 +26,7 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy kycuong config
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -q -n 2 --dist loadfile
 
@@ -35,6 +36,7 @@ e2e: install
 
 typecheck: install
 	$(VENV)/bin/mypy kycuong config
+	$(VENV)/bin/lint-imports --no-cache
 
 messages:
 	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='bench/*' --ignore='*/tests/*' --no-obsolete

@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kycuong.core.context_processors.kycuong",
+                "kycuong.portal.context_processors.kycuong",
             ],
         },
     }

@@ -11,8 +11,8 @@ from ninja import Router, Schema
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound
 from kycuong.core.periods import parse_period
-from kycuong.core.scoping import ensure_unit_visible, scope_for
 from kycuong.org.models import Staff
+from kycuong.org.scoping import ensure_unit_visible, scope_for
 from kycuong.org.selectors import staff_for_user, unit_by_code
 
 from . import selectors, services

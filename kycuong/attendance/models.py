@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import ScopedQuerySet
+from kycuong.org.scoping import ScopedQuerySet
 
 
 def local_day_seconds(at: dt.datetime) -> tuple[dt.date, int]:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Count, Q, QuerySet, Sum
 
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Staff, Unit
+from kycuong.org.scoping import scope_for
 
 from .models import Absence, AbsenceStatus, CommandStatus, DailyAttendance, Device, DeviceCommand
 from .rules import AT_WORK, NON_COMPLIANT, WORK_ELSEWHERE

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Membership, Staff, Unit
+from kycuong.org.scoping import scope_for
 
 from .models import (
     Absence,

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 from kycuong.core.errors import DomainError
 from kycuong.core.exports import xlsx_response
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import ensure_unit_visible, scope_for
 from kycuong.org.models import Staff, Unit
+from kycuong.org.scoping import ensure_unit_visible, scope_for
 from kycuong.org.selectors import primary_unit_of, staff_for_user, units_visible_to
 
 from . import selectors, services

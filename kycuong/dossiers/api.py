@@ -17,15 +17,16 @@ from ninja import Field, Query, Router, Schema, Status
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound, ValidationFailed
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import ensure_unit_visible
 from kycuong.core.text import mask_id_number, mask_phone
 from kycuong.org.models import Staff, Unit
+from kycuong.org.scoping import ensure_unit_visible
 from kycuong.org.selectors import primary_unit_of, staff_for_user
 from kycuong.procedures.models import Procedure
 
 from . import selectors as sel
 from . import services as svc
 from .models import Channel, Dossier, FeePayment
+from .public_api import public_router
 
 router = Router(tags=["dossiers"])
 
@@ -395,3 +396,6 @@ def dossiers_reassign(request: HttpRequest, code: str, payload: ReassignIn) -> d
     svc.dossier_reassign_accountable(dossier=_load(request, code), accountable=accountable, actor=_actor(request),
                                      reason=payload.reason, at=payload.at, expected_version=payload.expected_version)
     return _done(request, code)
+
+
+ROUTERS = [("dossiers", router), ("public", public_router)]

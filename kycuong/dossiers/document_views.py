@@ -1,7 +1,7 @@
 """Staff-only views of a dossier's forms (01–05, HTML or PDF) and attachments.
 
 A dossier is visible to staff whose scope covers its deciding unit, the unit that received it,
-or the unit now holding it (kycuong.core.scoping); anyone else gets 404, as for a missing code.
+or the unit now holding it (kycuong.org.scoping); anyone else gets 404, as for a missing code.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kycuong.core.scoping import ScopedQuerySet
+from kycuong.org.scoping import ScopedQuerySet
 
 
 class Channel(models.TextChoices):

@@ -1,6 +1,6 @@
 """Reads for dossiers: scoped lists sorted by urgency, detail, statistics, control sheet (form 05).
 
-Scope (kycuong.core.scoping): a staff member sees a dossier when its deciding unit, its receiving
+Scope (kycuong.org.scoping): a staff member sees a dossier when its deciding unit, its receiving
 unit or the unit currently handling it (liên thông) lies in their scope. Anything else is 404.
 """
 
@@ -29,8 +29,8 @@ from django.utils.translation import gettext_lazy
 
 from kycuong.core.errors import NotFound, ValidationFailed
 from kycuong.core.periods import TZ, Period, parse_period
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Staff, Unit
+from kycuong.org.scoping import scope_for
 from kycuong.workdays.services import calendar_for
 
 from .models import (

@@ -36,9 +36,10 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, ValidationFailed
+from kycuong.core.hooks import unit_activity_send
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Role, Staff, Unit
+from kycuong.org.scoping import scope_for
 from kycuong.procedures.models import Procedure, ProcedureStep, TimeUnit
 from kycuong.workdays.engine import DEFAULT_CUTOFF, OutOfRange, WorkCalendar
 from kycuong.workdays.services import calendar_for, due_at_compute  # noqa: F401 (due_at_compute re-exported for views)
@@ -228,9 +229,7 @@ def _audit(action: str, dossier: Dossier, *, actor: Staff | None, at: dt.datetim
 
 def _touch(dossier: Dossier) -> None:
     """Near-real-time scorecard: mark the deciding unit's running week/month dirty (on commit)."""
-    from kycuong.scorecard.services import scorecard_touch
-
-    scorecard_touch(unit_id=dossier.unit_id)
+    unit_activity_send(unit_id=dossier.unit_id, source="dossiers")
 
 
 def _require_reason(reason: str) -> str:

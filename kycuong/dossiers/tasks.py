@@ -9,6 +9,7 @@ from django_tasks import task
 from kycuong.core.scheduling import Periodic
 
 from .notifications import notifications_scan
+from .online import uploads_orphaned_purge
 
 
 @task()
@@ -17,4 +18,11 @@ def scan_deadlines() -> int:
     return notifications_scan()
 
 
-PERIODIC = [Periodic(task=scan_deadlines, every=dt.timedelta(minutes=5), name="dossiers.scan_deadlines")]
+@task()
+def purge_orphaned_uploads() -> int:
+    """Online-submission uploads with no dossier after two days are deleted (idempotent)."""
+    return uploads_orphaned_purge()
+
+
+PERIODIC = [Periodic(task=scan_deadlines, every=dt.timedelta(minutes=5), name="dossiers.scan_deadlines"),
+            Periodic(task=purge_orphaned_uploads, daily_at=dt.time(2, 30), name="dossiers.purge_orphaned_uploads")]

@@ -1,21 +1,14 @@
-"""Officer screens (namespace `dossiers`). Citizen pages and printable forms are mounted from
-public_urls.py through kycuong/procedures/urls.py."""
+"""Mounted at the root by config/urls.py. No `app_name` here on purpose: it includes three
+namespaces — `citizen` (public lookup, online submission, kiosk: public_urls.py),
+`dossier_documents` (staff-only forms 01–05 and attachments) and `dossiers` (officer screens:
+officer_urls.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from . import views
-
-app_name = "dossiers"
+from .public_urls import document_urlpatterns
 
 urlpatterns = [
-    path("ho-so/", views.my_list, name="my"),
-    path("ho-so/don-vi/", views.unit_list, name="unit"),
-    path("ho-so/thong-ke/", views.stats, name="stats"),
-    path("ho-so/tiep-nhan/", views.intake, name="intake"),
-    path("ho-so/tiep-nhan/<str:procedure_code>/", views.intake_form, name="intake_form"),
-    path("thong-bao/", views.notifications, name="notifications"),
-    path("thong-bao/da-doc/", views.notifications_read, name="notifications_read"),
-    path("ho-so/<str:code>/", views.detail, name="detail"),
-    path("ho-so/<str:code>/bien-nhan/", views.receipt, name="receipt"),
-    path("ho-so/<str:code>/<slug:slug>/", views.action, name="action"),
+    path("", include("kycuong.dossiers.public_urls")),
+    path("", include((document_urlpatterns, "dossier_documents"))),
+    path("", include("kycuong.dossiers.officer_urls")),
 ]

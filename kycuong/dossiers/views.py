@@ -23,9 +23,9 @@ from kycuong.core.audit import personal_data_access_record
 from kycuong.core.errors import DomainError, NotFound
 from kycuong.core.exports import xlsx_bytes, xlsx_response
 from kycuong.core.periods import period_containing
-from kycuong.core.scoping import scope_for
 from kycuong.core.text import mask_id_number, mask_phone
 from kycuong.org.models import CITY_WIDE_ROLES, MANAGER_ROLES, Staff, Unit
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of, roles_of, staff_for_user
 from kycuong.procedures.selectors import procedure_by_code, procedure_deciding_units, procedure_search
 

@@ -294,7 +294,7 @@ def metrics(request: HttpRequest, period: str, group_by: str = "unit") -> list[M
             operation_id="feedback_scorecard_counts")
 def scorecard_counts(request: HttpRequest, period: str, unit: str) -> ScorecardCountsOut:
     """The counts behind the scorecard's feedback indicators for a unit's whole subtree."""
-    from kycuong.core.scoping import ensure_unit_visible
+    from kycuong.org.scoping import ensure_unit_visible
 
     u = unit_by_code(unit)
     ensure_unit_visible(request.user, u.pk)

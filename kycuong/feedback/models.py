@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kycuong.core.scoping import ScopedQuerySet, scope_for
+from kycuong.org.scoping import ScopedQuerySet, scope_for
 
 
 class Kind(models.TextChoices):

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kycuong.core.hooks import unit_activity_send
 from kycuong.core.periods import TZ
-from kycuong.core.scoping import scope_for
 from kycuong.core.text import fold
 from kycuong.org.models import Membership, Staff, Unit, UnitKind
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import heads_of, staff_for_user, unit_ancestors
 from kycuong.workdays.services import calendar_for
 
@@ -72,10 +73,8 @@ def _event(item: FeedbackItem, type_: str, *, at: dt.datetime, actor: Any = None
 
 def _scorecard_touch(*unit_ids: int | None) -> None:
     """Near-real-time scorecard: the responsible unit's running week/month is refreshed after commit."""
-    from kycuong.scorecard.services import scorecard_touch
-
     for unit_id in dict.fromkeys(unit_ids):
-        scorecard_touch(unit_id=unit_id)
+        unit_activity_send(unit_id=unit_id, source="feedback")
 
 
 def _lock(item: FeedbackItem) -> FeedbackItem:

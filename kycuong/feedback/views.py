@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kycuong.core.audit import personal_data_access_record
 from kycuong.core.errors import DomainError, NotFound, ValidationFailed
 from kycuong.core.periods import TZ, parse_period, period_containing
-from kycuong.core.scoping import scope_for
 from kycuong.core.text import mask_name, mask_phone
 from kycuong.org.models import Membership, Unit
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import units_visible_to
 
 from . import selectors, services

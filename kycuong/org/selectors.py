@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from kycuong.core.errors import NotFound
-from kycuong.core.scoping import scope_for
+from kycuong.org.scoping import scope_for
 
 from .models import MANAGER_ROLES, Membership, Role, Staff, Unit, UnitKind
 
@@ -52,7 +52,7 @@ _ROLES_ATTR = "_kycuong_roles"
 
 def roles_of(user: Any) -> set[str]:
     """The roles a user holds in any unit, cached on the user object for the request
-    (like kycuong.core.scoping.scope_for; `forget_scope` clears both)."""
+    (like kycuong.org.scoping.scope_for; `forget_scope` clears both)."""
     cached = getattr(user, _ROLES_ATTR, None)
     if cached is not None:
         return set(cached)

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_http_methods
 from kycuong.core.errors import DomainError
 from kycuong.core.exports import xlsx_bytes, xlsx_response
 from kycuong.core.models import ApiToken
-from kycuong.core.scoping import scope_for
-from kycuong.core.selectors import audit_events, personal_data_accesses
 from kycuong.core.services import api_token_create, api_token_revoke
 from kycuong.org.models import CITY_WIDE_ROLES
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import roles_of, staff_for_user
+from kycuong.portal.selectors import audit_events, personal_data_accesses
 
 from .navigation import dashboard_cards, public_links
 

@@ -1,23 +1,18 @@
-"""Public API: the procedure catalogue (/api/v1/procedures) and the public dossier lookup
-(/api/v1/public/dossiers/{code}?secret=...). Both are anonymous (auth=None)."""
+"""Public API: the procedure catalogue (/api/v1/procedures), anonymous (auth=None). The public
+dossier lookup (/api/v1/public/dossiers/{code}) lives in kycuong/dossiers/public_api.py."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from kycuong.core.api import ERRORS
-from kycuong.core.middleware import client_ip
-from kycuong.dossiers.public import dossier_public_lookup, rate_limit_check
 
 from .interchange import _number
 from .models import Procedure
 from .selectors import procedure_by_code, procedure_search, sectors_with_counts
 
 router = Router(tags=["procedures"])
-public_router = Router(tags=["public"])
 
 
 class ProcessingTimeOut(Schema):
@@ -99,47 +94,4 @@ def procedures_get(request: HttpRequest, code: str) -> dict:
     }
 
 
-class PublicEventOut(Schema):
-    type: str
-    label: str
-    at: dt.datetime
-    unit: str
-    step: str
-    reason: str
-    new_due_at: dt.datetime | None
-
-
-class PublicDossierOut(Schema):
-    code: str
-    procedure_code: str
-    procedure_name: str
-    unit: str
-    received_unit: str
-    current_unit: str
-    applicant: str
-    status: str
-    status_label: str
-    channel: str
-    submitted_at: dt.datetime | None
-    received_at: dt.datetime | None
-    due_at: dt.datetime | None
-    apology_due_at: dt.datetime | None
-    apology_reason: str
-    finished_at: dt.datetime | None
-    returned_at: dt.datetime | None
-    is_late: bool
-    fee_amount: int
-    fee_payment: str
-    timeline: list[PublicEventOut]
-
-
-@public_router.get("/dossiers/{code}", auth=None, response={200: PublicDossierOut, **ERRORS},
-                   operation_id="public_dossier_lookup")
-def public_dossier_lookup(request: HttpRequest, code: str, secret: str = "") -> dict:
-    """A dossier's public status by code and secret (printed on the receipt). Unknown code, wrong
-    or missing secret all answer the same 404; more than the allowed lookups per minute and IP → 429."""
-    rate_limit_check(ip=client_ip(request))
-    return dossier_public_lookup(code=code, secret=secret).as_dict()
-
-
-ROUTERS = [("procedures", router), ("public", public_router)]
+ROUTERS = [("procedures", router)]

@@ -16,8 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kycuong.core.scoping import ScopedQuerySet
 from kycuong.dossiers.models import RatingLevel
+from kycuong.org.scoping import ScopedQuerySet
 
 
 class RatingChannel(models.TextChoices):

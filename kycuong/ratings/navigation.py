@@ -20,7 +20,7 @@ PUBLIC_LINKS = [
 
 def dashboard_cards(user: Any) -> list[dict[str, Any]]:
     """For unit heads: "Không hài lòng" ratings with a comment still waiting to be looked into."""
-    from kycuong.core.scoping import scope_for
+    from kycuong.org.scoping import scope_for
 
     from .models import FollowUp
 

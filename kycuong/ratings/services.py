@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from kycuong.core.scoping import scope_for
 from kycuong.dossiers.models import Dossier, DossierEvent, EventType, RatingLevel, Status
+from kycuong.org.scoping import scope_for
 from kycuong.ticketing.models import Device, DeviceKind, Ticket, TicketStatus
 
 from .models import CRITERIA_KEYS, FollowUp, FollowUpStatus, Rating, RatingChannel

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kycuong.core.errors import DomainError
 from kycuong.core.exports import xlsx_bytes, xlsx_response
 from kycuong.core.periods import parse_period, period_containing
-from kycuong.core.scoping import scope_for
 from kycuong.dossiers.models import RatingLevel
+from kycuong.org.scoping import scope_for
 from kycuong.ticketing.auth import device_from_request
 from kycuong.ticketing.models import DeviceKind
 

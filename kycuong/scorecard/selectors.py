@@ -2,7 +2,7 @@
 
 Aggregates (scores per unit) are not personal data: every staff member may see every unit's
 scores, and the public dashboard shows the public sets. Drill-down to dossiers and officers goes
-through `Dossier.objects.visible_to(user)` (kycuong.core.scoping), so evidence outside the
+through `Dossier.objects.visible_to(user)` (kycuong.org.scoping), so evidence outside the
 viewer's scope is never listed.
 """
 
@@ -325,7 +325,7 @@ def why(*, set_code: str, unit: Unit, period_a: str | Period, period_b: str | Pe
     """Per indicator: A → B (numerator, denominator, rate, points, change); then the evidence behind
     points lost in B — late and overdue dossiers, the procedures and accountable officers they
     belong to (with A's counts to show what moved), and incomplete procedures — within the viewer's scope."""
-    from kycuong.core.scoping import scope_for
+    from kycuong.org.scoping import scope_for
 
     now = now or timezone.now()
     a, b = _period(period_a), _period(period_b)

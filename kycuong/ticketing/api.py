@@ -15,8 +15,8 @@ from ninja import Router, Schema, Status
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound, ValidationFailed
-from kycuong.core.scoping import ensure_unit_visible
 from kycuong.org.models import Staff
+from kycuong.org.scoping import ensure_unit_visible
 from kycuong.org.selectors import staff_for_user
 
 from . import selectors, services

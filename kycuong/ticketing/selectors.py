@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.errors import NotFound, ValidationFailed
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Unit
+from kycuong.org.scoping import scope_for
 
 from .models import AT_COUNTER_STATUSES, Counter, Device, DeviceKind, ServiceArea, Ticket, TicketStatus
 from .services import HALL_UNIT_KINDS

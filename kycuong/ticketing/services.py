@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Staff, Unit, UnitKind
+from kycuong.org.scoping import scope_for
 
 from .models import (
     AT_COUNTER_STATUSES,

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kycuong.core.errors import DomainError
 from kycuong.core.exports import xlsx_bytes, xlsx_response
-from kycuong.core.scoping import scope_for
 from kycuong.org.models import Unit
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import staff_for_user
 
 from . import selectors, services

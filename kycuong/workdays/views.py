@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.errors import DomainError
-from kycuong.core.scoping import scope_for
+from kycuong.org.scoping import scope_for
 
 from .engine import vn_public_holidays
 from .models import CalendarOverride, OverrideKind

@@ -187,7 +187,7 @@ def test_orphaned_uploads_are_purged_after_two_days(submitted):
 
     from django.utils import timezone
 
-    from kycuong.procedures.tasks import purge_orphaned_uploads
+    from kycuong.dossiers.tasks import purge_orphaned_uploads
 
     kept = Attachment.objects.get().file.name
     orphan = upload("bo-do.pdf", PDF)

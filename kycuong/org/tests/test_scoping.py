@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kycuong.core.scoping import scope_for
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import units_visible_to
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import AuditEvent, PersonalDataAccess
-from .periods import TZ
-from .scoping import scope_for
+from kycuong.core.models import AuditEvent, PersonalDataAccess
+from kycuong.core.periods import TZ
+from kycuong.org.scoping import scope_for
 
 
 def audit_events(*, user: Any, action: str = "", object_type: str = "", actor: str = "", object_id: str = "",

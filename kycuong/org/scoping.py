@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import Q
 
-from .errors import NotFound
+from kycuong.core.errors import NotFound
 
 
 @dataclass(frozen=True)
