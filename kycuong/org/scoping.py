@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from kycuong.core.errors import NotFound
 
@@ -52,7 +53,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
         return cached
     from kycuong.org.models import CITY_WIDE_ROLES, MANAGER_ROLES, Membership, Role, Unit, UnitKind
 
-    on = on or dt.date.today()
+    on = on or timezone.localdate()
     if user.is_superuser:
         scope = Scope(all_units=True, manages_all=True)
     else:
@@ -77,7 +78,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                 managed = frozenset(Unit.objects.filter(managed_paths).values_list("id", flat=True))
         is_admin = any(m.role == Role.ADMIN for m in memberships)
         scope = Scope(all_units=city_wide, unit_ids=unit_ids, managed_unit_ids=managed, manages_all=is_admin)
-    if on == dt.date.today():
+    if on == timezone.localdate():
         setattr(user, _CACHE_ATTR, scope)
     return scope
 

@@ -23,12 +23,18 @@ from .engine import DEFAULT_CUTOFF, DEFAULT_SESSIONS, OutOfRange, WorkCalendar, 
 from .models import CalendarOverride, CalendarRevision, OverrideKind, WorkingSession
 
 _lock = threading.Lock()
-_cache: dict[tuple[int | None, int], WorkCalendar] = {}
+_cache: dict[tuple[int | None, str, int], WorkCalendar] = {}
 
 
 def _revision() -> int:
     row = CalendarRevision.objects.filter(pk=1).values_list("value", flat=True).first()
     return row or 0
+
+
+def calendar_cache_clear() -> None:
+    """Forget every cached calendar (tests, or after restoring a database whose revision went back)."""
+    with _lock:
+        _cache.clear()
 
 
 def _bump_revision() -> None:
@@ -55,7 +61,8 @@ def _sessions_for(unit: Unit | None) -> tuple[tuple[tuple[int, int], ...], ...]:
 def calendar_for(unit: Unit | None = None) -> WorkCalendar:
     """The working calendar of `unit` (None: the city default), cached until the calendar changes."""
     revision = _revision()
-    key = (unit.pk if unit else None, revision)
+    # the path is part of the key: a unit moved under another parent inherits other overrides/sessions
+    key = (unit.pk if unit else None, unit.path if unit else "", revision)
     cal = _cache.get(key)
     if cal is not None:
         return cal
@@ -73,7 +80,7 @@ def calendar_for(unit: Unit | None = None) -> WorkCalendar:
             for _uid, d, kind in sorted(chain_rows, key=lambda r: order[r[0]]):
                 overrides[d] = kind == OverrideKind.WORKING_DAY
             cal = WorkCalendar(spec_from(weekly_sessions=_sessions_for(unit), overrides=overrides))
-            for stale in [k for k in _cache if k[1] != revision]:
+            for stale in [k for k in _cache if k[2] != revision]:
                 _cache.pop(stale, None)
             _cache[key] = cal
     return cal
