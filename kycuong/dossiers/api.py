@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound, ValidationFailed
@@ -48,7 +49,9 @@ class DossierIn(Schema):
     fee_payment: str = Field(default=FeePayment.NONE, description="none | online | counter")
     form_data: dict[str, Any] = {}
     digitized_input: bool = False
-    received_at: dt.datetime | None = Field(default=None, description="ISO 8601 with offset; default now")
+
+    # The receipt time is the server's (issue 10): a `received_at` sent by a client is refused.
+    model_config = ConfigDict(extra="forbid")
 
 
 class StepOut(Schema):
@@ -195,7 +198,7 @@ def dossiers_create(request: HttpRequest, payload: DossierIn) -> Status:
             raise ValidationFailed(_("Phải nêu nơi tiếp nhận."), details={"field": "received_unit"})
     ensure_unit_visible(request.user, received_unit.pk)
     d = svc.dossier_receive(procedure=procedure, unit=unit, received_unit=received_unit,
-                            applicant=payload.applicant.dict(), received_by=actor, at=payload.received_at,
+                            applicant=payload.applicant.dict(), received_by=actor,
                             channel=payload.channel, fee_payment=payload.fee_payment, form_data=payload.form_data,
                             digitized_input=payload.digitized_input)
     return Status(201, {**_out(d), "secret": d.secret})
@@ -233,8 +236,11 @@ def dossiers_get(request: HttpRequest, code: str) -> dict[str, Any]:
 # --- transitions ---------------------------------------------------------------------------------
 
 class VersionIn(Schema):
+    """Every transition happens at the server's time: a client-sent `at` (or any unknown field) is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
     expected_version: int | None = Field(default=None, description="Refuse (409) if the dossier changed since read")
-    at: dt.datetime | None = Field(default=None, description="When it happened (default now)")
 
 
 class ReasonIn(VersionIn):
@@ -289,7 +295,7 @@ R = {200: DossierDetailOut, **ERRORS}
 @router.post("/{code}/accept", response=R, operation_id="dossiers_accept")
 def dossiers_accept(request: HttpRequest, code: str, payload: VersionIn) -> dict[str, Any]:
     """Accept an online submission: the clock starts."""
-    svc.dossier_accept(dossier=_load(request, code), accepted_by=_actor(request), at=payload.at,
+    svc.dossier_accept(dossier=_load(request, code), accepted_by=_actor(request),
                        expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -297,7 +303,7 @@ def dossiers_accept(request: HttpRequest, code: str, payload: VersionIn) -> dict
 @router.post("/{code}/refuse", response=R, operation_id="dossiers_refuse")
 def dossiers_refuse(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Refuse an online submission (form 03)."""
-    svc.dossier_refuse(dossier=_load(request, code), reason=payload.reason, refused_by=_actor(request), at=payload.at,
+    svc.dossier_refuse(dossier=_load(request, code), reason=payload.reason, refused_by=_actor(request),
                        expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -305,7 +311,7 @@ def dossiers_refuse(request: HttpRequest, code: str, payload: ReasonIn) -> dict[
 @router.post("/{code}/hand_over", response=R, operation_id="dossiers_hand_over")
 def dossiers_hand_over(request: HttpRequest, code: str, payload: HandOverIn) -> dict[str, Any]:
     """Finish the current step (early / on time / late) and start the next."""
-    svc.dossier_hand_over(dossier=_load(request, code), actor=_actor(request), at=payload.at,
+    svc.dossier_hand_over(dossier=_load(request, code), actor=_actor(request),
                           to_staff=_staff(payload.to_staff, "to_staff"), note=payload.note,
                           expected_version=payload.expected_version)
     return _done(request, code)
@@ -318,7 +324,7 @@ def dossiers_assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[
     if assignee is None:
         raise ValidationFailed(_("Phải chọn cán bộ xử lý."), details={"field": "assignee"})
     svc.dossier_assign(dossier=_load(request, code), assignee=assignee,
-                       actor=_actor(request), at=payload.at, expected_version=payload.expected_version)
+                       actor=_actor(request), expected_version=payload.expected_version)
     return _done(request, code)
 
 
@@ -326,7 +332,7 @@ def dossiers_assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[
 def dossiers_transfer(request: HttpRequest, code: str, payload: TransferIn) -> dict[str, Any]:
     """Interconnected procedure (liên thông): move to another unit."""
     svc.dossier_transfer(dossier=_load(request, code), to_unit=_unit(payload.to_unit, "to_unit"), actor=_actor(request),
-                         reason=payload.reason, to_staff=_staff(payload.to_staff, "to_staff"), at=payload.at,
+                         reason=payload.reason, to_staff=_staff(payload.to_staff, "to_staff"),
                          expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -334,16 +340,14 @@ def dossiers_transfer(request: HttpRequest, code: str, payload: TransferIn) -> d
 @router.post("/{code}/request_supplement", response=R, operation_id="dossiers_request_supplement")
 def dossiers_request_supplement(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Form 02: ask for more documents; the clock pauses."""
-    svc.dossier_request_supplement(dossier=_load(request, code), reason=payload.reason, actor=_actor(request),
-                                   at=payload.at, expected_version=payload.expected_version)
+    svc.dossier_request_supplement(dossier=_load(request, code), reason=payload.reason, actor=_actor(request), expected_version=payload.expected_version)
     return _done(request, code)
 
 
 @router.post("/{code}/complete_supplement", response=R, operation_id="dossiers_complete_supplement")
 def dossiers_complete_supplement(request: HttpRequest, code: str, payload: NoteIn) -> dict[str, Any]:
     """Supplement received: the clock resumes and the appointment moves later by the pause."""
-    svc.dossier_complete_supplement(dossier=_load(request, code), actor=_actor(request), note=payload.note,
-                                    at=payload.at, expected_version=payload.expected_version)
+    svc.dossier_complete_supplement(dossier=_load(request, code), actor=_actor(request), note=payload.note, expected_version=payload.expected_version)
     return _done(request, code)
 
 
@@ -351,7 +355,7 @@ def dossiers_complete_supplement(request: HttpRequest, code: str, payload: NoteI
 def dossiers_apologize(request: HttpRequest, code: str, payload: ApologizeIn) -> dict[str, Any]:
     """Form 04: apology with reason and new appointment."""
     svc.dossier_apologize(dossier=_load(request, code), reason=payload.reason, new_due_at=payload.new_due_at,
-                          actor=_actor(request), at=payload.at, expected_version=payload.expected_version)
+                          actor=_actor(request), expected_version=payload.expected_version)
     return _done(request, code)
 
 
@@ -359,14 +363,14 @@ def dossiers_apologize(request: HttpRequest, code: str, payload: ApologizeIn) ->
 def dossiers_finish(request: HttpRequest, code: str, payload: FinishIn) -> dict[str, Any]:
     """Result ready: outcome early / on time / late."""
     svc.dossier_finish(dossier=_load(request, code), actor=_actor(request), digitized_result=payload.digitized_result,
-                       note=payload.note, at=payload.at, expected_version=payload.expected_version)
+                       note=payload.note, expected_version=payload.expected_version)
     return _done(request, code)
 
 
 @router.post("/{code}/return", response=R, operation_id="dossiers_return")
 def dossiers_return(request: HttpRequest, code: str, payload: VersionIn) -> dict[str, Any]:
     """The result is handed to the applicant."""
-    svc.dossier_return(dossier=_load(request, code), actor=_actor(request), at=payload.at,
+    svc.dossier_return(dossier=_load(request, code), actor=_actor(request),
                        expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -374,7 +378,7 @@ def dossiers_return(request: HttpRequest, code: str, payload: VersionIn) -> dict
 @router.post("/{code}/withdraw", response=R, operation_id="dossiers_withdraw")
 def dossiers_withdraw(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """The applicant withdraws the dossier."""
-    svc.dossier_withdraw(dossier=_load(request, code), reason=payload.reason, actor=_actor(request), at=payload.at,
+    svc.dossier_withdraw(dossier=_load(request, code), reason=payload.reason, actor=_actor(request),
                          expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -382,7 +386,7 @@ def dossiers_withdraw(request: HttpRequest, code: str, payload: ReasonIn) -> dic
 @router.post("/{code}/stop", response=R, operation_id="dossiers_stop")
 def dossiers_stop(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Stop processing, with a reason."""
-    svc.dossier_stop(dossier=_load(request, code), reason=payload.reason, actor=_actor(request), at=payload.at,
+    svc.dossier_stop(dossier=_load(request, code), reason=payload.reason, actor=_actor(request),
                      expected_version=payload.expected_version)
     return _done(request, code)
 
@@ -394,7 +398,7 @@ def dossiers_reassign(request: HttpRequest, code: str, payload: ReassignIn) -> d
     if accountable is None:
         raise NotFound(_("Không có cán bộ."))
     svc.dossier_reassign_accountable(dossier=_load(request, code), accountable=accountable, actor=_actor(request),
-                                     reason=payload.reason, at=payload.at, expected_version=payload.expected_version)
+                                     reason=payload.reason, expected_version=payload.expected_version)
     return _done(request, code)
 
 

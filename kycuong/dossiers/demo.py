@@ -15,6 +15,8 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
+from django.utils import timezone
+
 from kycuong.core.audit import audit_record
 from kycuong.core.demodata import DemoContext
 from kycuong.core.periods import TZ
@@ -138,7 +140,8 @@ def build(ctx: DemoContext) -> str:
                       "received": received, "received_unit": received_unit, "cal": cal})
     specs.sort(key=lambda s: (s["submitted"], s["unit"].code))
 
-    replayer = Replayer()
+    # The generated history ends at the demo's `now`, which may lie ahead of the real clock.
+    replayer = Replayer(now=max(now, timezone.now()))
     replayer.preload_steps(procedures)
     sequences: dict[tuple[int, dt.date], int] = defaultdict(int)
     built: list[Built] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.org.scoping import ScopedQuerySet
@@ -177,12 +178,23 @@ class EventType(models.TextChoices):
     NOTE = "note", _("Ghi chú")
 
 
+class EventSource(models.TextChoices):
+    LIVE = "live", _("Ghi nhận trực tiếp")
+    IMPORTED = "imported", _("Nhập từ dữ liệu")
+
+
 class DossierEvent(models.Model):
-    """Every transition (actor, time, from/to) — the control sheet (form 05) and public timeline."""
+    """Every transition (actor, time, from/to) — the control sheet (form 05) and public timeline.
+
+    `at` is when it happened; `recorded_at` when the server learnt of it, and `source` how: live
+    events are recorded at the server's time (`at == recorded_at`), imported ones carry the time of
+    the history they come from, bounded by the import (docs/modules/dossiers.md § Time)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=EventType.choices)
     at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now)
+    source = models.CharField(_("nguồn"), max_length=10, choices=EventSource.choices, default=EventSource.LIVE)
     actor = models.ForeignKey("org.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     from_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -194,7 +194,6 @@ def dossier_submit_online(
     form_data: dict[str, Any] | None = None,
     files: list[StoredFile] | None = None,
     fee_payment: str = FeePayment.NONE,
-    at: dt.datetime | None = None,
 ) -> Dossier:
     """A citizen's online submission: the dossier (SUBMITTED, code and secret from the dossiers
     life cycle `dossier_submit`) plus its attachments, in one transaction. The fee is recorded as
@@ -212,7 +211,7 @@ def dossier_submit_online(
         first = next(iter(errors))
         raise ValidationFailed(errors[first], details={"field": first, "errors": errors})
     with transaction.atomic():
-        dossier = dossier_submit(procedure=procedure, unit=unit, applicant=applicant, at=at, fee_payment=fee_payment,
+        dossier = dossier_submit(procedure=procedure, unit=unit, applicant=applicant, fee_payment=fee_payment,
                                  form_data=clean_data)
         attachments_add(dossier=dossier, files=files or [])
     return dossier

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -33,6 +34,7 @@ from .models import (
     DossierEvent,
     DossierSequence,
     DossierStep,
+    EventSource,
     EventType,
     Status,
     StepStatus,
@@ -47,6 +49,13 @@ from .services import (
     step_plans,
     warn_at_for,
 )
+
+
+def clock_tolerance() -> dt.timedelta:
+    """How far after the server's clock an imported event may lie (clocks of other systems drift):
+    setting DOSSIER_CLOCK_TOLERANCE_SECONDS, default 5 minutes."""
+    return dt.timedelta(seconds=getattr(settings, "DOSSIER_CLOCK_TOLERANCE_SECONDS", 300))
+
 
 CODE_RE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
 OPEN = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
@@ -113,7 +122,11 @@ class Built:
 class Replayer:
     """Caches calendars, procedure steps, step units and staff so each dossier costs no query."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, now: dt.datetime | None = None) -> None:
+        #: The server's time when the history is replayed: every event is recorded then
+        #: (`recorded_at`, source "imported") and none may lie after it plus the tolerance.
+        self.now = now or timezone.now()
+        self.latest = self.now + clock_tolerance()
         self._calendars: dict[int, Any] = {}
         self._steps: dict[int, list[ProcedureStep]] = {}
         self._children: dict[tuple[int, str], Unit] = {}
@@ -217,6 +230,9 @@ class Replayer:
         for i, ev in enumerate(events):
             if previous_at is not None and ev.at < previous_at:
                 raise ReplayError(_("Sự kiện phải theo thứ tự thời gian."), index=i)
+            if ev.at > self.latest:
+                raise ReplayError(_("Thời điểm %(at)s ở sau thời điểm hiện tại của máy chủ.")
+                                  % {"at": ev.at.astimezone(_HANOI).isoformat()}, index=i)
             previous_at = ev.at
             self._apply(d, built, steps, ev, i, cal, due_at)
         if not d.status:
@@ -230,7 +246,8 @@ class Replayer:
                            % {"type": ev.type, "status": d.status or "—"}, index=i)
 
     def _event(self, built: Built, ev: Ev, step_order: int | None = None, **kw: Any) -> None:
-        built.events.append((_new(DossierEvent, type=ev.type, at=ev.at, actor=ev.by, reason=ev.reason, **kw), step_order))
+        built.events.append((_new(DossierEvent, type=ev.type, at=ev.at, recorded_at=self.now, source=EventSource.IMPORTED,
+                                  actor=ev.by, reason=ev.reason, **kw), step_order))
 
     def _apply(self, d: Dossier, built: Built, steps: list[DossierStep], ev: Ev, i: int, cal: Any,
                due_at: dt.datetime | None) -> None:

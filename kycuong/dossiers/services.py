@@ -186,12 +186,11 @@ def processing_seconds_for(*, calendar: WorkCalendar, start: dt.datetime, finish
 
 # --- internal -------------------------------------------------------------------------------
 
-def _now(at: dt.datetime | None) -> dt.datetime:
-    if at is None:
-        return timezone.now()
-    if at.tzinfo is None:
-        raise ValidationFailed(_("Thời điểm phải có múi giờ."))
-    return at
+def _now() -> dt.datetime:
+    """Every transition happens now, by the server's clock (issue 10: a client cannot backdate or
+    postdate a receipt, a finish or any other event). Histories with their own times come only
+    through the bounded import replay (replay.py / interchange.py)."""
+    return timezone.now()
 
 
 def _user(actor: Staff | None) -> Any:
@@ -223,7 +222,8 @@ def _event(dossier: Dossier, type_: str, *, at: dt.datetime, actor: Staff | None
 
 
 def _audit(action: str, dossier: Dossier, *, actor: Staff | None, at: dt.datetime, **changes: Any) -> None:
-    audit_record(action=f"dossier.{action}", obj=dossier, actor=_user(actor), unit_id=dossier.unit_id, at=at,
+    """The audit row carries the audit log's own (server) time; `at` is the same moment, by `_now()`."""
+    audit_record(action=f"dossier.{action}", obj=dossier, actor=_user(actor), unit_id=dossier.unit_id,
                  changes={"status": dossier.status, "version": dossier.version, **changes})
 
 
@@ -471,7 +471,6 @@ def dossier_receive(
     received_unit: Unit,
     applicant: dict[str, Any],
     received_by: Staff | None,
-    at: dt.datetime | None = None,
     channel: str = Channel.COUNTER,
     fee_payment: str = FeePayment.NONE,
     form_data: dict[str, Any] | None = None,
@@ -484,7 +483,7 @@ def dossier_receive(
 
     `unit` is the deciding unit (Decree 118/2025: routed by the deciding authority, whatever the
     reception point); the code uses the receiving unit's code and the local receipt date."""
-    at = _now(at)
+    at = _now()
     # Reads first, no lock (procedure steps + unit check, calendar revision, assignees: three queries);
     # bad input stops here and changes nothing.
     procedure_steps, listed = _procedure_steps(procedure, unit)
@@ -516,11 +515,10 @@ def dossier_refuse_intake(
     applicant: dict[str, Any],
     reason: str,
     refused_by: Staff | None,
-    at: dt.datetime | None = None,
     channel: str = Channel.COUNTER,
 ) -> Dossier:
     """Refuse to receive at the counter (form 03): a REFUSED record with code and reason."""
-    at = _now(at)
+    at = _now()
     reason = _require_reason(reason)
     dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=received_unit, applicant=applicant, at=at,
                            channel=channel, fee_payment=FeePayment.NONE, form_data=None, digitized_input=False,
@@ -541,13 +539,12 @@ def dossier_submit(
     procedure: Procedure,
     unit: Unit,
     applicant: dict[str, Any],
-    at: dt.datetime | None = None,
     fee_payment: str = FeePayment.NONE,
     form_data: dict[str, Any] | None = None,
     channel: str = Channel.ONLINE,
 ) -> Dossier:
     """An online (or postal) submission: SUBMITTED with a code; the clock starts at acceptance."""
-    at = _now(at)
+    at = _now()
     dossier = _new_dossier(procedure=procedure, unit=unit, received_unit=unit, applicant=applicant, at=at,
                            channel=channel, fee_payment=fee_payment, form_data=form_data, digitized_input=True,
                            status=Status.SUBMITTED)
@@ -561,10 +558,10 @@ def dossier_submit(
     return dossier
 
 
-def dossier_accept(*, dossier: Dossier, accepted_by: Staff | None, at: dt.datetime | None = None,
+def dossier_accept(*, dossier: Dossier, accepted_by: Staff | None,
                    accountable: Staff | None = None, expected_version: int | None = None) -> Dossier:
     """Accept an online submission: SUBMITTED → RECEIVED, the clock starts now."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.SUBMITTED], expected_version=expected_version)
         _save_steps(dossier, _plan_processing(dossier, at=at, received_by=accepted_by, accountable=accountable))
@@ -577,10 +574,10 @@ def dossier_accept(*, dossier: Dossier, accepted_by: Staff | None, at: dt.dateti
     return dossier
 
 
-def dossier_refuse(*, dossier: Dossier, reason: str, refused_by: Staff | None, at: dt.datetime | None = None,
+def dossier_refuse(*, dossier: Dossier, reason: str, refused_by: Staff | None,
                    expected_version: int | None = None) -> Dossier:
     """Refuse an online submission with a reason (form 03)."""
-    at = _now(at)
+    at = _now()
     reason = _require_reason(reason)
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.SUBMITTED], expected_version=expected_version)
@@ -599,10 +596,10 @@ def _active_step(dossier: Dossier) -> DossierStep | None:
     return dossier.steps.select_for_update().filter(status=StepStatus.ACTIVE).order_by("order").first()
 
 
-def dossier_assign(*, dossier: Dossier, assignee: Staff, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_assign(*, dossier: Dossier, assignee: Staff, actor: Staff | None,
                    expected_version: int | None = None) -> Dossier:
     """Give the current step to another officer (of the step's unit)."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=OPEN_STATUSES, expected_version=expected_version)
         step = _active_step(dossier)
@@ -621,11 +618,11 @@ def dossier_assign(*, dossier: Dossier, assignee: Staff, actor: Staff | None, at
     return dossier
 
 
-def dossier_hand_over(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_hand_over(*, dossier: Dossier, actor: Staff | None,
                       to_staff: Staff | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
     """Finish the current step (recording early / on time / late against its due time) and start
     the next one with `to_staff` (default: the planned assignee). The control sheet (form 05)."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RECEIVED, Status.IN_PROGRESS], expected_version=expected_version)
         step = _active_step(dossier)
@@ -656,11 +653,11 @@ def dossier_hand_over(*, dossier: Dossier, actor: Staff | None, at: dt.datetime 
 
 
 def dossier_transfer(*, dossier: Dossier, to_unit: Unit, actor: Staff | None, reason: str = "",
-                     at: dt.datetime | None = None, to_staff: Staff | None = None,
+                     to_staff: Staff | None = None,
                      expected_version: int | None = None) -> Dossier:
     """Interconnected procedure (liên thông): the dossier moves to another unit for its part; the
     active step goes there too. The accountable officer stays the same unless the unit changes it."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RECEIVED, Status.IN_PROGRESS], expected_version=expected_version)
         if to_unit.pk == dossier.current_unit_id:
@@ -681,10 +678,10 @@ def dossier_transfer(*, dossier: Dossier, to_unit: Unit, actor: Staff | None, re
     return dossier
 
 
-def dossier_request_supplement(*, dossier: Dossier, reason: str, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_request_supplement(*, dossier: Dossier, reason: str, actor: Staff | None,
                                expected_version: int | None = None) -> Dossier:
     """Form 02: ask the applicant for missing documents. The clock pauses until completion."""
-    at = _now(at)
+    at = _now()
     reason = _require_reason(reason)
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RECEIVED, Status.IN_PROGRESS], expected_version=expected_version)
@@ -703,11 +700,11 @@ def shifted_due(*, calendar: WorkCalendar, due_at: dt.datetime, paused_seconds: 
     return calendar.add_working_seconds(due_at, paused_seconds) if paused_seconds > 0 else due_at
 
 
-def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None,
                                 note: str = "", expected_version: int | None = None) -> Dossier:
     """The applicant supplied what was asked: the clock resumes and the appointment (and every
     open step's due time) moves later by the working time the pause covered (domain.md §2)."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.WAITING_SUPPLEMENT], expected_version=expected_version)
         calendar = calendar_for(dossier.unit)
@@ -735,10 +732,10 @@ def dossier_complete_supplement(*, dossier: Dossier, actor: Staff | None, at: dt
 
 
 def dossier_apologize(*, dossier: Dossier, reason: str, new_due_at: dt.datetime, actor: Staff | None,
-                      at: dt.datetime | None = None, expected_version: int | None = None) -> Dossier:
+                      expected_version: int | None = None) -> Dossier:
     """Form 04: apology letter with the reason and a new appointment, shown to the applicant.
     It does not change `due_at`: a dossier finished after its appointment stays late."""
-    at = _now(at)
+    at = _now()
     reason = _require_reason(reason)
     if new_due_at.tzinfo is None:
         raise ValidationFailed(_("Thời điểm phải có múi giờ."), details={"field": "new_due_at"})
@@ -755,10 +752,10 @@ def dossier_apologize(*, dossier: Dossier, reason: str, new_due_at: dt.datetime,
     return dossier
 
 
-def dossier_finish(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_finish(*, dossier: Dossier, actor: Staff | None,
                    digitized_result: bool | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
     """Result ready: outcome early / on time / late against `due_at` (after supplement shifts)."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RECEIVED, Status.IN_PROGRESS], expected_version=expected_version)
         calendar = calendar_for(dossier.unit)
@@ -785,10 +782,10 @@ def dossier_finish(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | N
     return dossier
 
 
-def dossier_return(*, dossier: Dossier, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_return(*, dossier: Dossier, actor: Staff | None,
                    expected_version: int | None = None) -> Dossier:
     """The result is handed to the applicant."""
-    at = _now(at)
+    at = _now()
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.RESULT_READY], expected_version=expected_version)
         if at < _required(dossier.finished_at, "finished_at"):
@@ -820,24 +817,24 @@ def _close(dossier: Dossier, *, status: str, event: str, reason: str, actor: Sta
     return dossier
 
 
-def dossier_withdraw(*, dossier: Dossier, reason: str, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_withdraw(*, dossier: Dossier, reason: str, actor: Staff | None,
                      expected_version: int | None = None) -> Dossier:
     """The applicant withdraws the dossier (before the result)."""
     return _close(dossier, status=Status.WITHDRAWN, event=EventType.WITHDRAWN, reason=_require_reason(reason),
-                  actor=actor, at=_now(at), allowed=[Status.SUBMITTED, *OPEN_STATUSES], expected_version=expected_version)
+                  actor=actor, at=_now(), allowed=[Status.SUBMITTED, *OPEN_STATUSES], expected_version=expected_version)
 
 
-def dossier_stop(*, dossier: Dossier, reason: str, actor: Staff | None, at: dt.datetime | None = None,
+def dossier_stop(*, dossier: Dossier, reason: str, actor: Staff | None,
                  expected_version: int | None = None) -> Dossier:
     """Processing stops (e.g. the applicant did not supplement in time); reason required."""
     return _close(dossier, status=Status.STOPPED, event=EventType.STOPPED, reason=_require_reason(reason),
-                  actor=actor, at=_now(at), allowed=OPEN_STATUSES, expected_version=expected_version)
+                  actor=actor, at=_now(), allowed=OPEN_STATUSES, expected_version=expected_version)
 
 
 def dossier_reassign_accountable(*, dossier: Dossier, accountable: Staff, actor: Staff | None, reason: str = "",
-                                 at: dt.datetime | None = None, expected_version: int | None = None) -> Dossier:
+                                 expected_version: int | None = None) -> Dossier:
     """Change the one accountable officer (head or deputy of the deciding or current unit)."""
-    at = _now(at)
+    at = _now()
     if actor is not None and actor.user is not None:
         scope = scope_for(actor.user)
         if not (scope.manages(dossier.unit_id) or scope.manages(dossier.current_unit_id)):

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import time_machine
+
 from kycuong.core.periods import TZ
 from kycuong.core.text import fold
 from kycuong.procedures.models import Procedure, ProcedureStep, Sector
@@ -16,6 +18,11 @@ _counter = {"n": 0}
 def at(text: str) -> dt.datetime:
     """Local Hanoi time from 'YYYY-MM-DD HH:MM'."""
     return dt.datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+
+def clock(when: dt.datetime) -> Any:
+    """Freeze the server clock at `when`: dossier services take their time from it (issue 10)."""
+    return time_machine.travel(when, tick=False)
 
 
 def procedure_create(*, code: str | None = None, name: str = "Đăng ký khai sinh", value: float = 3,

@@ -9,16 +9,24 @@ from django.test import Client
 
 from kycuong.dossiers.models import Dossier
 
+from .factories import at, clock
+
 
 def post(c: Client, url: str, body: dict[str, Any]) -> Any:
     return c.post(url, json.dumps(body), content_type="application/json")
 
 
-def create(c: Client, proc: Any, **kw: Any) -> Any:
+def create(c: Client, proc: Any, *, when: str = "2026-11-16 09:00", **kw: Any) -> Any:
+    """Receive through the API with the server clock at `when` (local time)."""
     body = {"procedure": proc.code, "unit": "H26.P04",
-            "applicant": {"name": "Phạm Văn Dũng", "id_number": "001088012345", "phone": "0911222333"},
-            "received_at": "2026-11-16T09:00:00+07:00", **kw}
-    return post(c, "/api/v1/dossiers/", body)
+            "applicant": {"name": "Phạm Văn Dũng", "id_number": "001088012345", "phone": "0911222333"}, **kw}
+    with clock(at(when)):
+        return post(c, "/api/v1/dossiers/", body)
+
+
+def post_at(c: Client, when: str, url: str, body: dict[str, Any]) -> Any:
+    with clock(at(when)):
+        return post(c, url, body)
 
 
 def test_create_get_and_life_cycle_through_the_api(org: Any, proc: Any, api_client_for: Any) -> None:
@@ -29,17 +37,15 @@ def test_create_get_and_life_cycle_through_the_api(org: Any, proc: Any, api_clie
     code = body["code"]
     assert code == "H26.P04-261116-0001" and body["due_at"].startswith("2026-11-19T09:00:00")
     assert body["applicant_id_number"] == "001*******45" and len(body["secret"]) == 8
-    r = post(c, f"/api/v1/dossiers/{code}/hand_over", {"expected_version": body["version"],
-                                                       "at": "2026-11-16T10:00:00+07:00"})
+    r = post_at(c, "2026-11-16 10:00", f"/api/v1/dossiers/{code}/hand_over", {"expected_version": body["version"]})
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
-    r = post(c, f"/api/v1/dossiers/{code}/request_supplement", {"reason": "Thiếu giấy tờ",
-                                                                "at": "2026-11-17T10:00:00+07:00"})
+    r = post_at(c, "2026-11-17 10:00", f"/api/v1/dossiers/{code}/request_supplement", {"reason": "Thiếu giấy tờ"})
     assert r.json()["status"] == "waiting_supplement"
-    r = post(c, f"/api/v1/dossiers/{code}/complete_supplement", {"at": "2026-11-23T10:00:00+07:00"})
+    r = post_at(c, "2026-11-23 10:00", f"/api/v1/dossiers/{code}/complete_supplement", {})
     assert r.json()["due_at"].startswith("2026-11-26T09:00:00")
-    r = post(c, f"/api/v1/dossiers/{code}/finish", {"at": "2026-11-25T10:00:00+07:00"})
+    r = post_at(c, "2026-11-25 10:00", f"/api/v1/dossiers/{code}/finish", {})
     assert r.json()["outcome"] == "early"
-    r = post(c, f"/api/v1/dossiers/{code}/return", {"at": "2026-11-25T14:00:00+07:00"})
+    r = post_at(c, "2026-11-25 14:00", f"/api/v1/dossiers/{code}/return", {})
     detail = c.get(f"/api/v1/dossiers/{code}").json()
     assert detail["status"] == "returned"
     assert [e["type"] for e in detail["events"]] == ["received", "handed_over", "supplement_requested",
@@ -61,7 +67,7 @@ def test_stale_and_invalid_transitions_return_409(org: Any, proc: Any, api_clien
 def test_list_filters_and_scoping(org: Any, proc: Any, api_client_for: Any) -> None:
     a = api_client_for(org.user("onestop_a"))
     create(a, proc)
-    create(a, proc, received_at="2026-10-05T09:00:00+07:00")
+    create(a, proc, when="2026-10-05 09:00")
     r = a.get("/api/v1/dossiers/", {"period": "2026-11"})
     assert r.json()["count"] == 1
     assert a.get("/api/v1/dossiers/", {"overdue": "true"}).json()["count"] == 2

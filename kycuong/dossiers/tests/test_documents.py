@@ -20,7 +20,7 @@ from kycuong.dossiers.services import (
     dossier_return,
 )
 
-from .factories import APPLICANT, at, procedure_create
+from .factories import APPLICANT, at, clock, procedure_create
 
 
 def _objects(data: bytes) -> dict[int, bytes]:
@@ -70,17 +70,24 @@ def pdf_text(data: bytes) -> str:
 @pytest.fixture
 def lifecycle(org):
     proc = procedure_create(name="Thủ tục đăng ký khai sinh", value=3)
-    d = dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                        received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
-    dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 09:30"))
-    dossier_request_supplement(dossier=d, reason="Thiếu giấy chứng sinh bản chính", actor=org.staff["officer_a"],
-                               at=at("2026-11-16 10:00"))
-    dossier_complete_supplement(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-17 10:00"))
-    dossier_apologize(dossier=d, reason="Phải xác minh thông tin tại nơi sinh", new_due_at=at("2026-11-26 16:00"),
-                      actor=org.staff["officer_a"], at=at("2026-11-19 16:00"))
-    dossier_hand_over(dossier=d, actor=org.staff["officer_a"], at=at("2026-11-24 10:00"))
-    dossier_finish(dossier=d, actor=org.staff["head_a"], at=at("2026-11-24 15:00"))
-    dossier_return(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-25 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                            received_by=org.staff["onestop_a"])
+    with clock(at("2026-11-16 09:30")):
+        dossier_hand_over(dossier=d, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-16 10:00")):
+        dossier_request_supplement(dossier=d, reason="Thiếu giấy chứng sinh bản chính", actor=org.staff["officer_a"])
+    with clock(at("2026-11-17 10:00")):
+        dossier_complete_supplement(dossier=d, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-19 16:00")):
+        dossier_apologize(dossier=d, reason="Phải xác minh thông tin tại nơi sinh", new_due_at=at("2026-11-26 16:00"),
+                          actor=org.staff["officer_a"])
+    with clock(at("2026-11-24 10:00")):
+        dossier_hand_over(dossier=d, actor=org.staff["officer_a"])
+    with clock(at("2026-11-24 15:00")):
+        dossier_finish(dossier=d, actor=org.staff["head_a"])
+    with clock(at("2026-11-25 09:00")):
+        dossier_return(dossier=d, actor=org.staff["onestop_a"])
     d.refresh_from_db()
     return d
 
@@ -150,9 +157,9 @@ def test_pdf_view_and_specific_texts(lifecycle, org):
 
 def test_refusal_form(org):
     proc = procedure_create(name="Thủ tục đăng ký kết hôn")
-    d = dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                              reason="Hồ sơ không thuộc thẩm quyền giải quyết", refused_by=org.staff["onestop_a"],
-                              at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                                  reason="Hồ sơ không thuộc thẩm quyền giải quyết", refused_by=org.staff["onestop_a"])
     doc = documents.form_build(d, "03")
     assert "Hồ sơ không thuộc thẩm quyền giải quyết" in doc.closing
     assert "Hồ sơ không thuộc thẩm quyền giải quyết" in pdf_text(documents.form_pdf(doc))

@@ -15,12 +15,13 @@ from kycuong.scorecard import tasks as scorecard_tasks
 from kycuong.scorecard.models import RefreshState
 from kycuong.scorecard.services import REFRESH_KEY
 
-from .factories import APPLICANT, at, procedure_create
+from .factories import APPLICANT, at, clock, procedure_create
 
 
 def receive(org: Any, proc: Any, when: str) -> Dossier:
-    return s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                             received_by=org.staff["onestop_a"], at=at(when))
+    with clock(at(when)):
+        return s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                                 received_by=org.staff["onestop_a"])
 
 
 def test_receive_uses_a_constant_small_number_of_queries(org: Any, proc: Any,
@@ -52,7 +53,8 @@ def test_default_assignee_balances_the_load(org: Any, proc: Any) -> None:
     from kycuong.org.tests.factories import staff_with_role
 
     busy = receive(org, proc, "2026-11-16 08:00")
-    s.dossier_hand_over(dossier=busy, actor=org.staff["onestop_a"], at=at("2026-11-16 08:30"))
+    with clock(at("2026-11-16 08:30")):
+        s.dossier_hand_over(dossier=busy, actor=org.staff["onestop_a"])
     other = staff_with_role(org.ward_a, "officer", "officer_a2")
     d = receive(org, proc, "2026-11-16 09:00")
     assert d.steps.get(order=2).assignee == other and d.accountable == other
@@ -61,12 +63,12 @@ def test_default_assignee_balances_the_load(org: Any, proc: Any) -> None:
 def test_api_create_uses_a_bounded_number_of_queries(org: Any, proc: Any, api_client_for: Any,
                                                      django_assert_max_num_queries: Any) -> None:
     c = api_client_for(org.user("onestop_a"))
-    body = {"procedure": proc.code, "unit": "H26.P04", "applicant": APPLICANT,
-            "received_at": "2026-11-16T09:00:00+07:00"}
-    assert c.post("/api/v1/dossiers/", json.dumps(body), content_type="application/json").status_code == 201
-    # token (2), staff, procedure, unit, scope (3) + the receipt itself
-    with django_assert_max_num_queries(18):
-        r = c.post("/api/v1/dossiers/", json.dumps(body), content_type="application/json")
+    body = {"procedure": proc.code, "unit": "H26.P04", "applicant": APPLICANT}
+    with clock(at("2026-11-16 09:00")):
+        assert c.post("/api/v1/dossiers/", json.dumps(body), content_type="application/json").status_code == 201
+        # token (2), staff, procedure, unit, scope (3) + the receipt itself
+        with django_assert_max_num_queries(18):
+            r = c.post("/api/v1/dossiers/", json.dumps(body), content_type="application/json")
     assert r.status_code == 201, r.content
     assert r.json()["code"] == "H26.P04-261116-0002" and r.json()["accountable"] == org.staff["officer_a"].code
 
@@ -78,8 +80,8 @@ def test_a_dossier_transition_marks_the_scorecard_dirty(org: Any, proc: Any, mon
     d = receive(org, proc, "2026-11-16 08:00")
     RefreshState.objects.filter(key=REFRESH_KEY).update(dirty=False, touches=0, last_unit_id=None,
                                                         enqueued_at=None)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 08:30"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, clock(at("2026-11-16 08:30")):
+        s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"])
     assert not RefreshState.objects.filter(key=REFRESH_KEY, dirty=True).exists()  # nothing before commit
     for callback in callbacks:
         callback()

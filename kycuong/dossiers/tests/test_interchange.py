@@ -14,41 +14,55 @@ from kycuong.dossiers import services as s
 from kycuong.dossiers.interchange import export_dossiers, import_dossiers
 from kycuong.dossiers.models import Dossier, DossierEvent, DossierSequence, DossierStep, Status
 
-from .factories import APPLICANT, at, procedure_create
+from .factories import APPLICANT, at, clock, procedure_create
 
 
 def history(org: Any, proc: Any) -> list[Dossier]:
     """A few dossiers through the services: returned early, late with apology and supplements,
     transferred, withdrawn, refused at intake, online submission waiting, open overdue."""
     st = org.staff
-    d1 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                           received_by=st["onestop_a"], at=at("2026-11-02 09:00"), digitized_input=True)
-    s.dossier_hand_over(dossier=d1, actor=st["onestop_a"], at=at("2026-11-02 10:00"))
-    s.dossier_finish(dossier=d1, actor=st["head_a"], at=at("2026-11-03 15:00"), digitized_result=True)
-    s.dossier_return(dossier=d1, actor=st["onestop_a"], at=at("2026-11-04 09:00"))
+    with clock(at("2026-11-02 09:00")):
+        d1 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                               received_by=st["onestop_a"], digitized_input=True)
+    with clock(at("2026-11-02 10:00")):
+        s.dossier_hand_over(dossier=d1, actor=st["onestop_a"])
+    with clock(at("2026-11-03 15:00")):
+        s.dossier_finish(dossier=d1, actor=st["head_a"], digitized_result=True)
+    with clock(at("2026-11-04 09:00")):
+        s.dossier_return(dossier=d1, actor=st["onestop_a"])
     s.dossier_set_rating(dossier=d1, level="very_satisfied")
-    d2 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.reception,
-                           applicant={**APPLICANT, "email": "a@example.vn", "address": "12 Hàng Bạc"},
-                           received_by=st["onestop_rp"], at=at("2026-11-05 15:30"), fee_payment="counter")
-    s.dossier_request_supplement(dossier=d2, reason="Thiếu giấy chứng sinh", actor=st["officer_a"],
-                                 at=at("2026-11-06 10:00"))
-    s.dossier_complete_supplement(dossier=d2, actor=st["onestop_a"], at=at("2026-11-09 11:30"))
-    s.dossier_request_supplement(dossier=d2, reason="Thiếu bản sao", actor=st["officer_a"], at=at("2026-11-10 09:00"))
-    s.dossier_complete_supplement(dossier=d2, actor=st["onestop_a"], at=at("2026-11-10 16:00"))
-    s.dossier_transfer(dossier=d2, to_unit=org.dept, actor=st["officer_a"], reason="Liên thông",
-                       at=at("2026-11-11 09:00"))
-    s.dossier_apologize(dossier=d2, reason="Chờ xác minh", new_due_at=at("2026-11-20 17:00"), actor=st["officer_a"],
-                        at=at("2026-11-12 09:00"))
-    s.dossier_finish(dossier=d2, actor=st["head_a"], at=at("2026-11-18 10:00"))
+    with clock(at("2026-11-05 15:30")):
+        d2 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.reception,
+                               applicant={**APPLICANT, "email": "a@example.vn", "address": "12 Hàng Bạc"},
+                               received_by=st["onestop_rp"], fee_payment="counter")
+    with clock(at("2026-11-06 10:00")):
+        s.dossier_request_supplement(dossier=d2, reason="Thiếu giấy chứng sinh", actor=st["officer_a"])
+    with clock(at("2026-11-09 11:30")):
+        s.dossier_complete_supplement(dossier=d2, actor=st["onestop_a"])
+    with clock(at("2026-11-10 09:00")):
+        s.dossier_request_supplement(dossier=d2, reason="Thiếu bản sao", actor=st["officer_a"])
+    with clock(at("2026-11-10 16:00")):
+        s.dossier_complete_supplement(dossier=d2, actor=st["onestop_a"])
+    with clock(at("2026-11-11 09:00")):
+        s.dossier_transfer(dossier=d2, to_unit=org.dept, actor=st["officer_a"], reason="Liên thông")
+    with clock(at("2026-11-12 09:00")):
+        s.dossier_apologize(dossier=d2, reason="Chờ xác minh", new_due_at=at("2026-11-20 17:00"), actor=st["officer_a"])
+    with clock(at("2026-11-18 10:00")):
+        s.dossier_finish(dossier=d2, actor=st["head_a"])
     s.dossier_mark_complained(dossier=d2)
-    d3 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                           received_by=st["onestop_a"], at=at("2026-11-06 08:30"))
-    s.dossier_withdraw(dossier=d3, reason="Xin rút", actor=st["onestop_a"], at=at("2026-11-06 14:00"))
-    s.dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                            reason="Không đủ thành phần", refused_by=st["onestop_a"], at=at("2026-11-07 09:00"))
-    d5 = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT, at=at("2026-11-08 21:00"),
-                          fee_payment="online")
-    s.dossier_accept(dossier=d5, accepted_by=st["onestop_a"], at=at("2026-11-10 08:00"))
+    with clock(at("2026-11-06 08:30")):
+        d3 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                               received_by=st["onestop_a"])
+    with clock(at("2026-11-06 14:00")):
+        s.dossier_withdraw(dossier=d3, reason="Xin rút", actor=st["onestop_a"])
+    with clock(at("2026-11-07 09:00")):
+        s.dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                                reason="Không đủ thành phần", refused_by=st["onestop_a"])
+    with clock(at("2026-11-08 21:00")):
+        d5 = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT,
+                              fee_payment="online")
+    with clock(at("2026-11-10 08:00")):
+        s.dossier_accept(dossier=d5, accepted_by=st["onestop_a"])
     return list(Dossier.objects.order_by("id"))
 
 
@@ -85,8 +99,9 @@ def test_export_then_import_round_trips_exactly_and_matches_the_services(org: An
     # the bulk replay reaches the same state as the services did
     assert snapshot() == before
     # sequences continue after imported codes
-    d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                          received_by=org.staff["onestop_a"], at=at("2026-11-02 11:00"))
+    with clock(at("2026-11-02 11:00")):
+        d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                              received_by=org.staff["onestop_a"])
     assert d.code == "H26.P04-261102-0002"
 
 

@@ -14,15 +14,16 @@ from kycuong.dossiers.models import Notification, NotificationKind
 from kycuong.dossiers.notifications import notifications_scan
 from kycuong.dossiers.tasks import PERIODIC, scan_deadlines
 
-from .factories import APPLICANT, at
+from .factories import APPLICANT, at, clock
 
 
 def test_warning_then_overdue_each_once(org: Any, proc: Any, django_capture_on_commit_callbacks: Any) -> None:
     officer = org.user("officer_a")
     officer.email = "officer_a@example.vn"
     officer.save()
-    d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                          received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                              received_by=org.staff["onestop_a"])
     assert d.warn_at == at("2026-11-18 13:12")  # 80 % of 24 working hours
     assert notifications_scan(at=at("2026-11-18 13:00")) == 1  # only step 1 (due 11:24 on Monday) is overdue
     with django_capture_on_commit_callbacks(execute=True):
@@ -39,21 +40,25 @@ def test_warning_then_overdue_each_once(org: Any, proc: Any, django_capture_on_c
 
 
 def test_paused_and_finished_dossiers_are_not_notified(org: Any, proc: Any) -> None:
-    d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                          received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
-    s.dossier_request_supplement(dossier=d, reason="Thiếu giấy tờ", actor=org.staff["officer_a"],
-                                 at=at("2026-11-16 09:30"))
+    with clock(at("2026-11-16 09:00")):
+        d = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                              received_by=org.staff["onestop_a"])
+    with clock(at("2026-11-16 09:30")):
+        s.dossier_request_supplement(dossier=d, reason="Thiếu giấy tờ", actor=org.staff["officer_a"])
     assert notifications_scan(at=at("2026-11-30 10:00")) == 0
-    d2 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                           received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
-    s.dossier_finish(dossier=d2, actor=org.staff["officer_a"], at=at("2026-11-16 10:00"))
+    with clock(at("2026-11-16 09:00")):
+        d2 = s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                               received_by=org.staff["onestop_a"])
+    with clock(at("2026-11-16 10:00")):
+        s.dossier_finish(dossier=d2, actor=org.staff["officer_a"])
     assert notifications_scan(at=at("2026-11-30 10:00")) == 0
 
 
 def test_periodic_task_and_pages(org: Any, proc: Any) -> None:
     assert PERIODIC[0].task is scan_deadlines and PERIODIC[0].every.total_seconds() == 300
-    s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                      received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                          received_by=org.staff["onestop_a"])
     with time_machine.travel(at("2026-11-19 10:00"), tick=False):
         scan_deadlines.enqueue()
         scan_deadlines.enqueue()

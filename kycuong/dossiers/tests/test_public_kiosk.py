@@ -10,7 +10,7 @@ from django.test import Client
 from kycuong.dossiers.services import dossier_receive
 from kycuong.procedures.tests.factories import birth_registration, make_procedure
 
-from .factories import APPLICANT, at
+from .factories import APPLICANT, at, clock
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +53,9 @@ def test_unknown_sector_is_404(kiosk_catalogue):
 
 
 def test_keypad_lookup_has_every_character_of_codes_and_secrets(org):
-    d = dossier_receive(procedure=birth_registration(), unit=org.ward_a, received_unit=org.ward_a,
-                        applicant=APPLICANT, received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = dossier_receive(procedure=birth_registration(), unit=org.ward_a, received_unit=org.ward_a,
+                            applicant=APPLICANT, received_by=org.staff["onestop_a"])
     html = Client().get("/kiosk/tra-cuu/").content.decode()
     for ch in set(d.code + d.secret):
         assert f'data-key="{ch}"' in html, ch

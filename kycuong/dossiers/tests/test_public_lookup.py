@@ -19,7 +19,7 @@ from kycuong.dossiers.services import (
     dossier_request_supplement,
 )
 
-from .factories import APPLICANT, at, procedure_create
+from .factories import APPLICANT, at, clock, procedure_create
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +32,9 @@ def fresh_cache():
 @pytest.fixture
 def dossier(org):
     proc = procedure_create(name="Thủ tục đăng ký khai sinh", value=3)
-    return dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                           received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        return dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                               received_by=org.staff["onestop_a"])
 
 
 def api(code, secret=None, **kw):
@@ -42,9 +43,10 @@ def api(code, secret=None, **kw):
 
 
 def test_lookup_shows_status_timeline_and_appointment(dossier, org):
-    dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
-    dossier_request_supplement(dossier=dossier, reason="Thiếu giấy chứng sinh bản chính", actor=org.staff["officer_a"],
-                               at=at("2026-11-16 14:00"))
+    with clock(at("2026-11-16 10:00")):
+        dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-16 14:00")):
+        dossier_request_supplement(dossier=dossier, reason="Thiếu giấy chứng sinh bản chính", actor=org.staff["officer_a"])
     r = api(dossier.code, dossier.secret)
     assert r.status_code == 200
     body = r.json()
@@ -96,10 +98,13 @@ def test_html_page_rate_limited_too(dossier, monkeypatch):
 
 
 def test_html_page_shows_apology_and_late_result(dossier, org):
-    dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
-    dossier_apologize(dossier=dossier, reason="Cần xác minh thêm tại nơi sinh", new_due_at=at("2026-11-25 16:00"),
-                      actor=org.staff["officer_a"], at=at("2026-11-18 15:00"))
-    dossier_finish(dossier=dossier, actor=org.staff["head_a"], at=at("2026-11-24 10:00"))
+    with clock(at("2026-11-16 10:00")):
+        dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-18 15:00")):
+        dossier_apologize(dossier=dossier, reason="Cần xác minh thêm tại nơi sinh", new_due_at=at("2026-11-25 16:00"),
+                          actor=org.staff["officer_a"])
+    with clock(at("2026-11-24 10:00")):
+        dossier_finish(dossier=dossier, actor=org.staff["head_a"])
     r = Client().get("/tra-cuu", {"ma": dossier.code, "bm": dossier.secret})
     html = r.content.decode()
     assert r.status_code == 200
@@ -120,16 +125,18 @@ def test_html_page_same_not_found_for_wrong_secret_and_unknown_code(dossier):
 
 
 def test_supplement_completed_moves_the_appointment_shown(dossier, org):
-    dossier_request_supplement(dossier=dossier, reason="Thiếu tờ khai", actor=org.staff["officer_a"],
-                               at=at("2026-11-16 14:00"))
-    dossier_complete_supplement(dossier=dossier, actor=org.staff["onestop_a"], at=at("2026-11-17 14:00"))
+    with clock(at("2026-11-16 14:00")):
+        dossier_request_supplement(dossier=dossier, reason="Thiếu tờ khai", actor=org.staff["officer_a"])
+    with clock(at("2026-11-17 14:00")):
+        dossier_complete_supplement(dossier=dossier, actor=org.staff["onestop_a"])
     body = api(dossier.code, dossier.secret).json()
     assert body["timeline"][-1]["type"] == "supplement_completed"
     assert body["due_at"].startswith("2026-11-20T09:00")
 
 
 def test_fast_path_is_one_query(dossier, org, django_assert_num_queries):
-    dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
+    with clock(at("2026-11-16 10:00")):
+        dossier_hand_over(dossier=dossier, actor=org.staff["onestop_a"])
     with django_assert_num_queries(1):
         found = public.dossier_public_lookup(code=dossier.code, secret=dossier.secret)
     assert [e.type for e in found.timeline] == ["received", "handed_over"]
@@ -141,8 +148,9 @@ def test_a_dossier_without_public_events_still_answers(org):
     from kycuong.dossiers.models import DossierEvent
 
     proc = procedure_create(name="Thủ tục đăng ký khai sinh")
-    d = dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                        received_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                            received_by=org.staff["onestop_a"])
     DossierEvent.objects.filter(dossier=d).delete()
     found = public.dossier_public_lookup(code=d.code, secret=d.secret)
     assert found.timeline == [] and found.status == "received"

@@ -15,12 +15,13 @@ from kycuong.dossiers import services as s
 from kycuong.dossiers.models import Dossier, DossierEvent, EventType, Outcome, Status, StepStatus
 from kycuong.procedures.models import TimeUnit
 
-from .factories import APPLICANT, at, procedure_create
+from .factories import APPLICANT, at, clock, procedure_create
 
 
 def receive(org: Any, proc: Any, when: str, **kw: Any) -> Dossier:
-    return s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                             received_by=org.staff["onestop_a"], at=at(when), **kw)
+    with clock(at(when)):
+        return s.dossier_receive(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                                 received_by=org.staff["onestop_a"], **kw)
 
 
 # --- due dates ---------------------------------------------------------------------------
@@ -67,10 +68,11 @@ def test_supplement_pause_moves_due_at_by_the_working_time_paused(org: Any, proc
     d = receive(org, proc, "2026-11-16 09:00")
     assert d.due_at == at("2026-11-19 09:00")
     # when a supplement is requested Tuesday 10:00 and completed next Monday 10:00 (32 working hours)
-    d = s.dossier_request_supplement(dossier=d, reason="Thiếu bản sao giấy chứng sinh", actor=org.staff["officer_a"],
-                                     at=at("2026-11-17 10:00"))
+    with clock(at("2026-11-17 10:00")):
+        d = s.dossier_request_supplement(dossier=d, reason="Thiếu bản sao giấy chứng sinh", actor=org.staff["officer_a"])
     assert d.status == Status.WAITING_SUPPLEMENT and d.supplement_count == 1
-    d = s.dossier_complete_supplement(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-23 10:00"))
+    with clock(at("2026-11-23 10:00")):
+        d = s.dossier_complete_supplement(dossier=d, actor=org.staff["onestop_a"])
     # then due_at moves 32 working hours later, skipping the weekend and the 24/11 holiday
     assert d.due_at == at("2026-11-26 09:00")
     assert d.original_due_at == at("2026-11-19 09:00")
@@ -98,20 +100,25 @@ def test_steps_follow_the_procedure_with_shares_assignees_and_accountable(org: A
 
 def test_full_life_cycle_records_events_audit_and_outcome(org: Any, proc: Any) -> None:
     d = receive(org, proc, "2026-11-16 09:00")
-    d = s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
+    with clock(at("2026-11-16 10:00")):
+        d = s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"])
     assert d.status == Status.IN_PROGRESS
     first = d.steps.get(order=1)
     assert first.outcome == Outcome.ON_TIME  # due 11:24 the same day
-    d = s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"], at=at("2026-11-18 16:00"))
+    with clock(at("2026-11-18 16:00")):
+        d = s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"])
     assert d.steps.get(order=2).outcome == Outcome.LATE
-    d = s.dossier_apologize(dossier=d, reason="Cần xác minh thêm", new_due_at=at("2026-11-20 17:00"),
-                            actor=org.staff["officer_a"], at=at("2026-11-18 16:30"))
+    with clock(at("2026-11-18 16:30")):
+        d = s.dossier_apologize(dossier=d, reason="Cần xác minh thêm", new_due_at=at("2026-11-20 17:00"),
+                                actor=org.staff["officer_a"])
     assert d.apology_due_at == at("2026-11-20 17:00")
-    d = s.dossier_finish(dossier=d, actor=org.staff["head_a"], at=at("2026-11-19 11:00"))
+    with clock(at("2026-11-19 11:00")):
+        d = s.dossier_finish(dossier=d, actor=org.staff["head_a"])
     # the apology does not make it on time
     assert d.outcome == Outcome.LATE and d.status == Status.RESULT_READY
     assert d.processing_seconds == 26 * 3600  # Mon 7 h + Tue 8 + Wed 8 + Thu 3
-    d = s.dossier_return(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-19 14:00"))
+    with clock(at("2026-11-19 14:00")):
+        d = s.dossier_return(dossier=d, actor=org.staff["onestop_a"])
     assert d.status == Status.RETURNED
     types = list(d.events.values_list("type", flat=True))
     assert types == [EventType.RECEIVED, EventType.HANDED_OVER, EventType.HANDED_OVER, EventType.APOLOGIZED,
@@ -127,17 +134,18 @@ def test_full_life_cycle_records_events_audit_and_outcome(org: Any, proc: Any) -
 ])
 def test_outcome_classes(org: Any, proc: Any, finished: str, outcome: str) -> None:
     d = receive(org, proc, "2026-11-16 09:00")
-    d = s.dossier_finish(dossier=d, actor=org.staff["officer_a"], at=at(finished))
+    with clock(at(finished)):
+        d = s.dossier_finish(dossier=d, actor=org.staff["officer_a"])
     assert d.outcome == outcome
 
 
 def test_stale_version_is_refused_and_changes_nothing(org: Any, proc: Any) -> None:
     d = receive(org, proc, "2026-11-16 09:00")
     old = d.version
-    s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"), expected_version=old)
-    with pytest.raises(Conflict) as err:
-        s.dossier_request_supplement(dossier=d, reason="x", actor=org.staff["officer_a"], expected_version=old,
-                                     at=at("2026-11-16 11:00"))
+    with clock(at("2026-11-16 10:00")):
+        s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], expected_version=old)
+    with pytest.raises(Conflict) as err, clock(at("2026-11-16 11:00")):
+        s.dossier_request_supplement(dossier=d, reason="x", actor=org.staff["officer_a"], expected_version=old)
     assert err.value.code == "stale"
     d.refresh_from_db()
     assert d.status == Status.IN_PROGRESS and d.supplement_count == 0
@@ -151,7 +159,8 @@ def test_invalid_transitions_are_refused(org: Any, proc: Any) -> None:
         s.dossier_complete_supplement(dossier=d, actor=org.staff["onestop_a"])
     with pytest.raises(Conflict):
         s.dossier_accept(dossier=d, accepted_by=org.staff["onestop_a"])
-    s.dossier_finish(dossier=d, actor=org.staff["officer_a"], at=at("2026-11-17 09:00"))
+    with clock(at("2026-11-17 09:00")):
+        s.dossier_finish(dossier=d, actor=org.staff["officer_a"])
     with pytest.raises(Conflict):
         s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"])
     with pytest.raises(ValidationFailed):
@@ -160,21 +169,24 @@ def test_invalid_transitions_are_refused(org: Any, proc: Any) -> None:
 
 
 def test_online_submission_clock_starts_at_acceptance(org: Any, proc: Any) -> None:
-    d = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT, at=at("2026-11-14 22:00"),
-                         fee_payment="online")
+    with clock(at("2026-11-14 22:00")):
+        d = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT,
+                             fee_payment="online")
     assert d.status == Status.SUBMITTED and d.due_at is None and d.code.startswith("H26.P04-261114-")
-    d = s.dossier_accept(dossier=d, accepted_by=org.staff["onestop_a"], at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = s.dossier_accept(dossier=d, accepted_by=org.staff["onestop_a"])
     assert d.status == Status.RECEIVED and d.received_at == at("2026-11-16 09:00")
     assert d.due_at == at("2026-11-19 09:00")
-    other = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT, at=at("2026-11-14 22:05"))
+    with clock(at("2026-11-14 22:05")):
+        other = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT)
     other = s.dossier_refuse(dossier=other, reason="Không thuộc thẩm quyền", refused_by=org.staff["onestop_a"])
     assert other.status == Status.REFUSED and other.closed_at is not None
 
 
 def test_refuse_intake_creates_a_refused_record_with_reason(org: Any, proc: Any) -> None:
-    d = s.dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
-                                reason="Hồ sơ không thuộc thẩm quyền", refused_by=org.staff["onestop_a"],
-                                at=at("2026-11-16 09:00"))
+    with clock(at("2026-11-16 09:00")):
+        d = s.dossier_refuse_intake(procedure=proc, unit=org.ward_a, received_unit=org.ward_a, applicant=APPLICANT,
+                                    reason="Hồ sơ không thuộc thẩm quyền", refused_by=org.staff["onestop_a"])
     assert d.status == Status.REFUSED and d.events.get().reason == "Hồ sơ không thuộc thẩm quyền"
 
 
@@ -187,9 +199,10 @@ def test_receive_refuses_a_unit_that_does_not_decide_the_procedure(org: Any) -> 
 
 def test_transfer_moves_the_dossier_and_its_step(org: Any, proc: Any) -> None:
     d = receive(org, proc, "2026-11-16 09:00")
-    d = s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 10:00"))
-    d = s.dossier_transfer(dossier=d, to_unit=org.dept, actor=org.staff["officer_a"], reason="Liên thông Sở Tư pháp",
-                           at=at("2026-11-16 11:00"))
+    with clock(at("2026-11-16 10:00")):
+        d = s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-16 11:00")):
+        d = s.dossier_transfer(dossier=d, to_unit=org.dept, actor=org.staff["officer_a"], reason="Liên thông Sở Tư pháp")
     assert d.current_unit == org.dept
     assert d.steps.get(status=StepStatus.ACTIVE).unit == org.dept
     assert d.events.filter(type=EventType.TRANSFERRED, to_unit=org.dept).exists()
@@ -206,9 +219,10 @@ def test_reassign_accountable_needs_a_manager(org: Any, proc: Any) -> None:
 
 def test_withdraw_and_stop_close_the_dossier(org: Any, proc: Any) -> None:
     d = receive(org, proc, "2026-11-16 09:00")
-    d = s.dossier_request_supplement(dossier=d, reason="Thiếu giấy tờ", actor=org.staff["officer_a"],
-                                     at=at("2026-11-16 10:00"))
-    d = s.dossier_withdraw(dossier=d, reason="Công dân xin rút", actor=org.staff["onestop_a"], at=at("2026-11-17 10:00"))
+    with clock(at("2026-11-16 10:00")):
+        d = s.dossier_request_supplement(dossier=d, reason="Thiếu giấy tờ", actor=org.staff["officer_a"])
+    with clock(at("2026-11-17 10:00")):
+        d = s.dossier_withdraw(dossier=d, reason="Công dân xin rút", actor=org.staff["onestop_a"])
     assert d.status == Status.WITHDRAWN and d.paused_at is None and d.paused_seconds == 8 * 3600
     assert not d.steps.filter(status=StepStatus.ACTIVE).exists()
     d2 = receive(org, proc, "2026-11-16 09:00")
@@ -248,8 +262,9 @@ def test_concurrent_receipts_never_share_a_code() -> None:
         try:
             barrier.wait()
             for _ in range(10):
-                d = s.dossier_receive(procedure=proc, unit=tree.ward_a, received_unit=tree.ward_a, applicant=APPLICANT,
-                                      received_by=tree.staff["onestop_a"], at=at("2026-11-16 09:00"))
+                with clock(at("2026-11-16 09:00")):
+                    d = s.dossier_receive(procedure=proc, unit=tree.ward_a, received_unit=tree.ward_a, applicant=APPLICANT,
+                                          received_by=tree.staff["onestop_a"])
                 with lock:
                     codes.append(d.code)
         except BaseException as exc:  # noqa: BLE001

@@ -15,7 +15,7 @@ from kycuong.core.models import PersonalDataAccess
 from kycuong.dossiers import services as s
 from kycuong.dossiers.models import Dossier, Status
 
-from .factories import APPLICANT, at
+from .factories import APPLICANT, at, clock
 
 
 def client_for(user: Any) -> Client:
@@ -26,8 +26,9 @@ def client_for(user: Any) -> Client:
 
 def receive(org: Any, proc: Any, when: str, unit: Any = None) -> Dossier:
     unit = unit or org.ward_a
-    return s.dossier_receive(procedure=proc, unit=unit, received_unit=unit, applicant=APPLICANT,
-                             received_by=org.staff["onestop_a"] if unit == org.ward_a else None, at=at(when))
+    with clock(at(when)):
+        return s.dossier_receive(procedure=proc, unit=unit, received_unit=unit, applicant=APPLICANT,
+                                 received_by=org.staff["onestop_a"] if unit == org.ward_a else None)
 
 
 @time_machine.travel(dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC), tick=False)
@@ -136,9 +137,11 @@ def test_apology_form_and_late_warning(org: Any, proc: Any) -> None:
 
 def test_statistics_page_and_excel(org: Any, proc: Any) -> None:
     d1 = receive(org, proc, "2026-11-02 09:00")
-    s.dossier_finish(dossier=d1, actor=org.staff["officer_a"], at=at("2026-11-03 09:00"))
+    with clock(at("2026-11-03 09:00")):
+        s.dossier_finish(dossier=d1, actor=org.staff["officer_a"])
     d2 = receive(org, proc, "2026-11-02 09:00")
-    s.dossier_finish(dossier=d2, actor=org.staff["officer_a"], at=at("2026-11-06 09:00"))
+    with clock(at("2026-11-06 09:00")):
+        s.dossier_finish(dossier=d2, actor=org.staff["officer_a"])
     receive(org, proc, "2026-11-04 09:00")
     receive(org, proc, "2026-11-04 09:00", unit=org.ward_b)
     c = client_for(org.user("head_a"))
@@ -178,8 +181,10 @@ def test_control_sheet_lists_steps_with_outcomes(org: Any, proc: Any) -> None:
     from kycuong.dossiers.selectors import dossier_control_sheet
 
     d = receive(org, proc, "2026-11-16 09:00")
-    s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"], at=at("2026-11-16 09:30"))
-    s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"], at=at("2026-11-19 08:00"))
+    with clock(at("2026-11-16 09:30")):
+        s.dossier_hand_over(dossier=d, actor=org.staff["onestop_a"])
+    with clock(at("2026-11-19 08:00")):
+        s.dossier_hand_over(dossier=d, actor=org.staff["officer_a"])
     rows = dossier_control_sheet(dossier=d)
     assert [(r["order"], r["status"], r["outcome"]) for r in rows] == [
         (1, "done", "on_time"), (2, "done", "late"), (3, "active", ""), (4, "pending", "")]
@@ -187,7 +192,8 @@ def test_control_sheet_lists_steps_with_outcomes(org: Any, proc: Any) -> None:
 
 
 def test_online_submissions_wait_in_the_counter_staffs_list(org: Any, proc: Any) -> None:
-    d = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT, at=at("2026-11-15 20:00"))
+    with clock(at("2026-11-15 20:00")):
+        d = s.dossier_submit(procedure=proc, unit=org.ward_a, applicant=APPLICANT)
     html = client_for(org.user("onestop_a")).get(reverse("dossiers:my")).content.decode()
     assert f'data-code="{d.code}"' in html
     assert d.code not in client_for(org.user("officer_a")).get(reverse("dossiers:my")).content.decode()
