@@ -60,7 +60,7 @@ def setup_org(n_staff: int) -> tuple[list, dict]:
     per_device: dict[str, list[str]] = {}
     devices = []
     for i, ward in enumerate(wards):
-        devices.append(Device(serial_number=f"BENCH{i:08d}", unit=ward, location="Sảnh"))
+        devices.append(Device(serial_number=f"BENCH{i:08d}", unit=ward, location="Sảnh", allowed_ips="127.0.0.1/32"))
     Device.objects.bulk_create(devices)
     devices = list(Device.objects.order_by("serial_number"))
     for idx, staff_id in enumerate(staff):

@@ -14,6 +14,7 @@ from .services import (
     device_commands_acknowledge,
     device_commands_fetch,
     device_touch,
+    device_trusts,
     raw_push_parse,
     raw_push_store,
     unknown_device_log,
@@ -55,6 +56,12 @@ def _device(request: HttpRequest) -> Device | HttpResponse:
         unknown_device_log(serial_number=sn, path=request.get_full_path(), ip=_ip(request), reason=reason)
         log.warning("ADMS: refused %s device %r from %s", reason, sn, _ip(request))
         return _text("ERROR: device not registered\n", status=403)
+    if not device_trusts(device=device, ip=_ip(request), key=request.META.get("HTTP_X_DEVICE_KEY")):
+        # A known serial number from an address not on the device's list and without its key:
+        # anyone who read the label could send this. Counted like an unknown terminal, nothing kept.
+        unknown_device_log(serial_number=sn, path=request.get_full_path(), ip=_ip(request), reason="untrusted")
+        log.warning("ADMS: refused untrusted push for %r from %s", sn, _ip(request))
+        return _text("ERROR: device not authorised\n", status=403)
     return device
 
 

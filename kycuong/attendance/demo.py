@@ -38,7 +38,8 @@ def build(ctx: DemoContext) -> str:
         devices.append(Device(serial_number=f"CQZ7{i:09d}", unit=unit, location=f"Sảnh tầng 1 – {unit.short_name or unit.name}",
                               last_contact_at=now - dt.timedelta(seconds=rng.randint(5, 50)), last_push_at=now,
                               clock_drift_seconds=rng.choice([0, 1, 2, -1, 3]), clock_checked_at=now,
-                              attlog_stamp=str(9_000_000 + i), info=f"{model}, Ver 8.0.4.3"))
+                              attlog_stamp=str(9_000_000 + i), info=f"{model}, Ver 8.0.4.3",
+                              remote_ip=f"10.26.{i}.201", allowed_ips=f"10.26.{i}.201/32"))
     # One terminal that lost contact, one whose clock runs 17 minutes ahead (flagged on the devices page).
     devices[3].last_contact_at = now - dt.timedelta(hours=6)
     devices[5].clock_drift_seconds = 17 * 60

@@ -117,7 +117,7 @@ def import_punches(stream: IO[str] | Iterable[str], *, fmt: str = "jsonl", progr
 
 def export_punches(*, period: str | None = None, unit: str | None = None) -> Iterator[dict[str, Any]]:
     """Device punches (not manual corrections), oldest first, in the import format."""
-    qs = Punch.objects.filter(device__isnull=False, voided_at__isnull=True).select_related("device").order_by("punched_at", "id")
+    qs = Punch.objects.filter(device__isnull=False, voided_at__isnull=True, held=False).select_related("device").order_by("punched_at", "id")
     if period:
         p = parse_period(period)
         qs = qs.filter(day__gte=p.start, day__lt=p.end)

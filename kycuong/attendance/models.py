@@ -41,6 +41,11 @@ class Device(models.Model):
     operlog_stamp = models.CharField(_("OPERLOGStamp"), max_length=32, default="0")
     info = models.CharField(_("thông tin thiết bị"), max_length=300, blank=True)
     remote_ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    # Trust (docs/adms.md "Security"): the serial number is printed on the terminal, so a push is
+    # accepted only from an allow-listed source address or with the device's secret key.
+    allowed_ips = models.CharField(_("địa chỉ IP được phép"), max_length=500, blank=True,
+                                   help_text=_("Địa chỉ hoặc dải mạng (CIDR), cách nhau bởi dấu phẩy."))
+    key_hash = models.CharField(_("mã băm khoá thiết bị"), max_length=64, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -81,6 +86,10 @@ class RawPush(models.Model):
     stamp = models.CharField(max_length=32, blank=True)
     body = models.TextField()
     received_at = models.DateTimeField(db_index=True)
+    # The device's previous upload as known when this one arrived (server clock): punches dated
+    # well before it (or before registration) are held for review, however often this is re-parsed.
+    previous_push_at = models.DateTimeField(null=True, blank=True)
+    previous_contact_at = models.DateTimeField(null=True, blank=True)  # was the device online just before?
     parsed_at = models.DateTimeField(null=True, blank=True)
     line_count = models.PositiveIntegerField(default=0)
     stored_count = models.PositiveIntegerField(default=0)
@@ -121,6 +130,13 @@ class Punch(models.Model):
     received_at = models.DateTimeField(_("thời điểm nhận"))
     voided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("lý do"), max_length=300, blank=True)
+    # Held for review: a device punch dated too far before the device's previous upload (or its
+    # registration). Stored, not counted, until the unit head accepts it (held=False) or rejects it
+    # (voided with the reason).
+    held = models.BooleanField(_("chờ xem xét"), default=False)
+    held_reason = models.CharField(_("lý do giữ lại"), max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -133,7 +149,8 @@ class Punch(models.Model):
             models.Index(fields=["staff", "day"], name="att_punch_staff_day_idx"),
             # Covers the daily computation's per-day GROUP BY (index-only scan on PostgreSQL).
             models.Index(fields=["day", "staff"], include=["seconds", "clock_suspect"], name="att_punch_day_staff_idx",
-                         condition=Q(voided_at__isnull=True, staff__isnull=False)),
+                         condition=Q(voided_at__isnull=True, staff__isnull=False, held=False)),
+            models.Index(fields=["device"], name="att_punch_held_idx", condition=Q(held=True)),
         ]
 
     def __str__(self) -> str:

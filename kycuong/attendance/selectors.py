@@ -14,7 +14,7 @@ from kycuong.core.periods import TZ
 from kycuong.org.models import Staff, Unit
 from kycuong.org.scoping import scope_for
 
-from .models import Absence, AbsenceStatus, CommandStatus, DailyAttendance, Device, DeviceCommand
+from .models import Absence, AbsenceStatus, CommandStatus, DailyAttendance, Device, DeviceCommand, Punch
 from .rules import AT_WORK, NON_COMPLIANT, WORK_ELSEWHERE
 
 if TYPE_CHECKING:
@@ -179,9 +179,27 @@ def managed_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=scope.managed_unit_ids)
 
 
-def unit_staff(unit: Unit) -> list[Staff]:
-    """Staff whose membership is in this unit itself (a timesheet is per unit, not subtree)."""
-    return list(Staff.objects.filter(memberships__unit=unit, is_active=True).distinct().order_by("full_name", "code"))
+def unit_staff(unit: Unit, *, start: dt.date | None = None, end: dt.date | None = None) -> list[Staff]:
+    """Staff with a membership in this unit itself (a timesheet is per unit, not subtree) in force
+    on some day of [start, end] (default: today). A deactivated person is listed only for the days
+    of a membership with a known end (the rule of the computation)."""
+    spans = unit_member_days(unit, start=start, end=end)
+    return list(Staff.objects.filter(pk__in=list(spans)).order_by("full_name", "code"))
+
+
+def unit_member_days(unit: Unit, *, start: dt.date | None = None,
+                     end: dt.date | None = None) -> dict[int, list[tuple[dt.date | None, dt.date | None]]]:
+    """staff id → the (active_from, active_to) of their memberships in `unit` overlapping [start, end]."""
+    from kycuong.org.selectors import memberships_overlapping
+
+    start = start or dt.datetime.now(TZ).date()
+    end = end or start
+    out: dict[int, list[tuple[dt.date | None, dt.date | None]]] = defaultdict(list)
+    rows = memberships_overlapping(start=start, end=end).filter(unit=unit).filter(
+        Q(staff__is_active=True) | Q(active_to__isnull=False)).values_list("staff_id", "active_from", "active_to")
+    for staff_id, a_from, a_to in rows:
+        out[staff_id].append((a_from, a_to))
+    return dict(out)
 
 
 def pending_absences_for(user: Any) -> QuerySet[Absence]:
@@ -190,6 +208,15 @@ def pending_absences_for(user: Any) -> QuerySet[Absence]:
     if not scope.manages_all:
         qs = qs.filter(unit_id__in=scope.managed_unit_ids)
     return qs.exclude(staff__user=user).order_by("start", "id")
+
+
+def held_punches_for(user: Any) -> QuerySet[Punch]:
+    """Device punches held as backdated and not yet decided, on terminals of the units `user` manages."""
+    scope = scope_for(user)
+    qs = Punch.objects.filter(held=True, reviewed_at__isnull=True, device__isnull=False)
+    if not scope.manages_all:
+        qs = qs.filter(device__unit_id__in=scope.managed_unit_ids)
+    return qs.select_related("device", "staff").order_by("device_id", "punched_at", "id")
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -223,8 +250,11 @@ def _number(value: float) -> int | float:
 def timesheet(*, unit: Unit, year: int, month: int) -> dict[str, Any]:
     """The unit's monthly timesheet: one row per staff member of the unit, one symbol per day,
     and totals. The screen and the Excel export both render exactly this structure."""
+    from kycuong.org.selectors import membership_in_force
+
     days = month_days(year, month)
-    staff = unit_staff(unit)
+    member_days = unit_member_days(unit, start=days[0], end=days[-1])
+    staff = list(Staff.objects.filter(pk__in=list(member_days)).order_by("full_name", "code"))
     by_staff: dict[int, dict[dt.date, DailyAttendance]] = defaultdict(dict)
     for row in DailyAttendance.objects.filter(staff__in=staff, day__gte=days[0], day__lte=days[-1]).only(
             "staff_id", "day", "symbol", "status", "late_minutes", "early_minutes", "clock_suspect"):
@@ -234,8 +264,10 @@ def timesheet(*, unit: Unit, year: int, month: int) -> dict[str, Any]:
         mine = by_staff.get(person.pk, {})
         cells = []
         totals: dict[str, float] = {key: 0 for key, _label in TOTALS}
+        periods = member_days.get(person.pk, [])
         for d in days:
-            r = mine.get(d)
+            # A day counts on this unit's sheet only while the person was a member of it (history as of its date).
+            r = mine.get(d) if any(membership_in_force(a, b, d) for a, b in periods) else None
             symbol = r.symbol if r else ""
             cells.append({"day": d, "symbol": symbol, "status": r.status if r else "",
                           "late": r.late_minutes if r else 0, "early": r.early_minutes if r else 0,
@@ -244,7 +276,8 @@ def timesheet(*, unit: Unit, year: int, month: int) -> dict[str, Any]:
             if symbol in totals:
                 totals[symbol] += 1
         rows.append({"no": i, "staff": person, "cells": cells,
-                     "totals": [_number(totals[key]) for key, _label in TOTALS], "tracked": bool(mine)})
+                     "totals": [_number(totals[key]) for key, _label in TOTALS],
+                     "tracked": any(c["status"] for c in cells)})
     return {"unit": unit, "year": year, "month": month, "days": days,
             "weekdays": [WEEKDAYS[d.weekday()] for d in days], "rows": rows,
             "headers": [{"date": d, "weekday": WEEKDAYS[d.weekday()], "weekend": d.weekday() >= 5} for d in days],
@@ -294,15 +327,15 @@ def today_board(*, unit: Unit, now: dt.datetime) -> dict[str, Any]:
 
     local = now.astimezone(TZ)
     today = local.date()
-    staff = unit_staff(unit)
+    staff = unit_staff(unit, start=today)
     ids = [s.pk for s in staff]
     cal = calendar_for(unit)
     sessions = cal.sessions_on(today)
-    from .services import _UnitRules
+    from .compute import _UnitRules
 
     grace = _UnitRules([unit.pk]).grace(unit.pk)
     punches: dict[int, list[dt.datetime]] = defaultdict(list)
-    for staff_id, at in Punch.objects.filter(staff_id__in=ids, day=today, voided_at__isnull=True).values_list(
+    for staff_id, at in Punch.objects.filter(staff_id__in=ids, day=today, voided_at__isnull=True, held=False).values_list(
             "staff_id", "punched_at").order_by("punched_at"):
         punches[staff_id].append(at)
     absences = {a.staff_id: a for a in Absence.objects.filter(staff_id__in=ids, status=AbsenceStatus.APPROVED,

@@ -5,33 +5,36 @@ whose raw body is its own evidence)."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-import time
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum
-from django.db.models.functions import Cast
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kycuong.core.periods import TZ
-from kycuong.org.models import Membership, Staff, Unit
+from kycuong.org.models import Staff, Unit
 from kycuong.org.scoping import scope_for
+from kycuong.org.selectors import memberships_overlapping, staff_unit_ids_on
 
+from .compute import (  # noqa: F401 - the computation's public names, re-exported for callers of services
+    LAST_TIMINGS,
+    _UnitRules,
+    attendance_compute,
+    staff_unit_spans,
+    tracked_staff_ids,
+)
 from .models import (
     Absence,
     AbsenceKind,
     AbsenceStatus,
     AttendancePolicy,
     CommandStatus,
-    DailyAttendance,
     Device,
     DeviceCommand,
     DeviceUser,
@@ -43,7 +46,6 @@ from .models import (
     UnknownDeviceContact,
     local_day_seconds,
 )
-from .rules import compute_day
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,14 @@ log = logging.getLogger(__name__)
 CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 #: A punch dated this long before the terminal was registered means its clock was reset.
 CLOCK_PAST_LIMIT = dt.timedelta(days=31)
-DEFAULT_GRACE = (5, 5)
+#: Default of the ATTENDANCE_BACKDATE_WINDOW setting: how far a device punch may be dated before
+#: the device's previous upload (or its registration) and still be trusted; older ones are held.
+DEFAULT_BACKDATE_WINDOW = dt.timedelta(hours=6)
+#: A clock-drift reading is taken only from a real-time upload: at most this many lines, from a
+#: device in contact within REALTIME_GAP before it, and never beyond ±MAX_DRIFT.
+REALTIME_LINES = 5
+REALTIME_GAP = dt.timedelta(minutes=2)
+MAX_DRIFT = dt.timedelta(days=1)
 MAX_LINE = 500
 
 
@@ -62,17 +71,22 @@ def _ensure_manages(actor: Any, unit_id: int | None) -> None:
         raise Forbidden(_("Chỉ thủ trưởng đơn vị mới được thực hiện thao tác này."))
 
 
-def device_register(*, serial_number: str, unit: Unit, location: str = "", actor: Any = None) -> Device:
-    """Register a terminal: only registered, active serial numbers may push attendance."""
+def device_register(*, serial_number: str, unit: Unit, location: str = "", allowed_ips: str = "",
+                    actor: Any = None) -> Device:
+    """Register a terminal: only registered, active serial numbers pushing from an allowed address
+    (or with the device key) may push attendance."""
     serial_number = (serial_number or "").strip()
     if not serial_number or len(serial_number) > 64 or any(c.isspace() for c in serial_number):
         raise ValidationFailed(_("Số sê-ri máy chấm công không hợp lệ."))
+    networks = ", ".join(_parse_networks(allowed_ips))
     _ensure_manages(actor, unit.pk)
     try:
         with transaction.atomic():
-            device = Device.objects.create(serial_number=serial_number, unit=unit, location=location.strip())
+            device = Device.objects.create(serial_number=serial_number, unit=unit, location=location.strip(),
+                                           allowed_ips=networks[:500])
             audit_record(action="attendance.device.register", obj=device, actor=actor,
-                         changes={"serial_number": serial_number, "unit": unit.code, "location": location})
+                         changes={"serial_number": serial_number, "unit": unit.code, "location": location,
+                                  "allowed_ips": networks})
     except IntegrityError as exc:
         raise Conflict(_("Số sê-ri %(sn)s đã được đăng ký.") % {"sn": serial_number}) from exc
     return device
@@ -85,6 +99,77 @@ def device_set_active(*, device: Device, active: bool, actor: Any = None) -> Dev
         device.save(update_fields=["is_active"])
         audit_record(action="attendance.device.activate" if active else "attendance.device.deactivate", obj=device, actor=actor)
     return device
+
+
+def _parse_networks(text: str) -> list[str]:
+    import ipaddress
+
+    out: list[str] = []
+    for item in (text or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ValidationFailed(_("Địa chỉ IP không hợp lệ: %(ip)s") % {"ip": item[:60]},
+                                   details={"allowed_ips": item[:60]}) from exc
+    return out
+
+
+def device_trust_set(*, device: Device, allowed_ips: str, actor: Any = None) -> Device:
+    """The source addresses (IPs or CIDR networks) the terminal pushes from; audited."""
+    networks = _parse_networks(allowed_ips)
+    value = ", ".join(networks)
+    if len(value) > 500:
+        raise ValidationFailed(_("Danh sách địa chỉ IP quá dài."), details={"allowed_ips": "too long"})
+    _ensure_manages(actor, device.unit_id)
+    with transaction.atomic():
+        before = device.allowed_ips
+        device.allowed_ips = value
+        device.save(update_fields=["allowed_ips"])
+        audit_record(action="attendance.device.trust", obj=device, actor=actor, unit_id=device.unit_id,
+                     changes={"allowed_ips": [before, value]})
+    return device
+
+
+def device_key_rotate(*, device: Device, actor: Any = None) -> str:
+    """A new secret key for the device (or its relay), returned once; only its hash is stored."""
+    import hashlib
+    import secrets
+
+    _ensure_manages(actor, device.unit_id)
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device.key_hash = hashlib.sha256(key.encode()).hexdigest()
+        device.save(update_fields=["key_hash"])
+        audit_record(action="attendance.device.key_rotate", obj=device, actor=actor, unit_id=device.unit_id)
+    return key
+
+
+def device_trusts(*, device: Device, ip: str | None, key: str | None) -> bool:
+    """Whether a push claiming to be `device` is believed: its secret key (header X-Device-Key), or
+    a source address on its allow-list. The serial number alone is printed on the terminal and
+    proves nothing, so a device with neither configured is refused."""
+    import hashlib
+    import hmac
+    import ipaddress
+
+    if key and device.key_hash and hmac.compare_digest(hashlib.sha256(key.encode()).hexdigest(), device.key_hash):
+        return True
+    if not ip or not device.allowed_ips:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for item in device.allowed_ips.split(","):
+        try:
+            if address in ipaddress.ip_network(item.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def unknown_device_log(*, serial_number: str, path: str, ip: str | None, reason: str = "unknown") -> None:
@@ -114,12 +199,23 @@ def device_touch(*, device: Device, ip: str | None = None, info: str | None = No
 
 # --- ADMS ingest ---------------------------------------------------------------------------
 
+def backdate_window() -> dt.timedelta:
+    """settings.ATTENDANCE_BACKDATE_WINDOW (a timedelta, or seconds), default six hours."""
+    from django.conf import settings
+
+    value = getattr(settings, "ATTENDANCE_BACKDATE_WINDOW", DEFAULT_BACKDATE_WINDOW)
+    return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=float(value))
+
+
 def raw_push_store(*, device: Device, table: str, stamp: str, body: str) -> RawPush:
     """Store the raw upload in its own committed transaction: the device is answered OK only
-    after this row is durable, so a crash while parsing loses nothing (the worker re-parses)."""
+    after this row is durable, so a crash while parsing loses nothing (the worker re-parses).
+    The arrival time is the server's; the device's previous upload and contact (as loaded before
+    this request touched it) are kept with it for the backdating and drift checks."""
     with transaction.atomic():
         return RawPush.objects.create(device=device, table=(table or "")[:20].upper(), stamp=(stamp or "")[:32],
-                                      body=body, received_at=timezone.now(),
+                                      body=body, received_at=timezone.now(), previous_push_at=device.last_push_at,
+                                      previous_contact_at=device.last_contact_at,
                                       line_count=sum(1 for line in body.splitlines() if line.strip()))
 
 
@@ -194,8 +290,13 @@ def raw_push_parse(*, raw_push: RawPush) -> dict[str, int]:
 
 
 def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
+    """Device times are the terminal's clock (kept as punched_at, next to the server's received_at).
+    A punch more than the backdate window before the device's previous upload or its registration
+    is stored held (not counted) until the unit head reviews it (punch_review)."""
     received = raw_push.received_at
     earliest_ok = device.registered_at - CLOCK_PAST_LIMIT if device.registered_at else None
+    anchors = [t for t in (device.registered_at, raw_push.previous_push_at) if t is not None]
+    hold_before = max(anchors) - backdate_window() if anchors else None
     punches: list[Punch] = []
     bad: list[MalformedLine] = []
     newest: dt.datetime | None = None
@@ -213,14 +314,16 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
     pins = _pin_resolver(device, [p[1] for p in parsed]) if parsed else {}
     for line, pin, at, status, verify, workcode in parsed:
         suspect = at > received + CLOCK_TOLERANCE or (earliest_ok is not None and at < earliest_ok)
+        held = hold_before is not None and at < hold_before
         staff_id = pins.get(pin)
         day, seconds = local_day_seconds(at)
         punches.append(Punch(device=device, pin=pin, punched_at=at, day=day, seconds=seconds, status=status, verify=verify,
                              workcode=workcode, raw=line[:MAX_LINE], staff_id=staff_id, clock_suspect=suspect,
-                             raw_push=raw_push, received_at=received))
-        if newest is None or at > newest:
+                             raw_push=raw_push, received_at=received, held=held,
+                             held_reason="backdated" if held else ""))
+        if not held and (newest is None or at > newest):
             newest = at
-        if staff_id is not None and day < today and not suspect:
+        if staff_id is not None and day < today and not suspect and not held:
             late_pairs.add((staff_id, day))
     with transaction.atomic():
         if punches:
@@ -229,9 +332,8 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
             MalformedLine.objects.bulk_create(bad, ignore_conflicts=True)
         health: dict[str, Any] = {}
         if newest is not None:
-            drift = int((newest - received).total_seconds())
-            # Real-time uploads (a few lines) tell the clock offset; a backlog only if it is ahead.
-            if len(punches) <= 5 or drift > CLOCK_TOLERANCE.total_seconds():
+            drift = _drift_reading(raw_push, newest, len(punches))
+            if drift is not None:
                 health.update(clock_drift_seconds=drift, clock_checked_at=received)
         if raw_push.stamp.isdigit():
             health["attlog_stamp"] = raw_push.stamp
@@ -239,6 +341,21 @@ def _parse_attlog(raw_push: RawPush, device: Device) -> dict[str, int]:
             Device.objects.filter(pk=device.pk).update(**health)
         _enqueue_recompute(late_pairs)
     return {"lines": len(punches) + len(bad), "stored": len(punches), "errors": len(bad)}
+
+
+def _drift_reading(raw_push: RawPush, newest: dt.datetime, lines: int) -> int | None:
+    """The device clock's offset (newest trusted punch − arrival), or None when this upload cannot
+    tell it: a reading is taken from a real-time upload (a few lines from a device that was in
+    contact just before, so its newest punch is "now" on its clock), or from punches in the future
+    (the clock is ahead); never beyond ±MAX_DRIFT (a backlog or a forged line is not a clock)."""
+    drift = int((newest - raw_push.received_at).total_seconds())
+    if abs(drift) > MAX_DRIFT.total_seconds():
+        return None
+    online = raw_push.previous_contact_at is not None and \
+        raw_push.received_at - raw_push.previous_contact_at <= REALTIME_GAP
+    if (lines <= REALTIME_LINES and online) or drift > CLOCK_TOLERANCE.total_seconds():
+        return drift
+    return None
 
 
 def _kv_line(text: str) -> dict[str, str]:
@@ -374,6 +491,8 @@ def pin_mapping_set(*, staff: Staff, pin: str, device: Device | None = None, uni
     if (device is None) == (unit is None):
         raise ValidationFailed(_("Chọn đúng một phạm vi: một máy hoặc một đơn vị."))
     _ensure_manages(actor, device.unit_id if device else unit.pk)  # type: ignore[union-attr]
+    if actor is not None:  # the person must work, today, in a unit this head manages
+        _member_unit_managed(actor, staff, start=timezone.localdate())
     try:
         with transaction.atomic():
             mapping = PinMapping.objects.create(staff=staff, pin=pin, device=device, unit=unit)
@@ -396,8 +515,29 @@ def pin_mapping_set(*, staff: Staff, pin: str, device: Device | None = None, uni
 
 # --- manual corrections --------------------------------------------------------------------
 
-def _staff_unit_id(staff: Staff) -> int | None:
-    return (Membership.objects.filter(staff=staff).order_by("-is_primary", "id").values_list("unit_id", flat=True).first())
+def _staff_unit_id(staff: Staff, *, on: dt.date | None = None) -> int | None:
+    """The unit a person is counted in on `on` (default today): primary membership in force, then the oldest."""
+    units = staff_unit_ids_on(staff_id=staff.pk, day=on or timezone.localdate())
+    return units[0] if units else None
+
+
+def _member_unit_managed(actor: Any, staff: Staff, *, start: dt.date, end: dt.date | None = None) -> int:
+    """The unit, managed by `actor`, in which `staff` holds a membership in force on some day of
+    [start, end]: an action naming a person (correction, leave entered or approved, PIN mapping)
+    needs one. No membership at all then → 422; only in units the actor does not manage → 403.
+    Without an actor (system, import) the person's own unit is returned."""
+    rows = list(memberships_overlapping(start=start, end=end or start, staff_ids=[staff.pk])
+                .order_by("-is_primary", "id").values_list("unit_id", flat=True))
+    if not rows:
+        raise ValidationFailed(_("%(name)s không có vị trí công tác nào còn hiệu lực vào thời gian này.")
+                               % {"name": staff.full_name}, details={"staff": staff.code})
+    if actor is None:
+        return rows[0]
+    scope = scope_for(actor)
+    for unit_id in rows:
+        if scope.manages(unit_id):
+            return unit_id
+    raise Forbidden(_("%(name)s không thuộc đơn vị bạn quản lý.") % {"name": staff.full_name})
 
 
 def punch_add_manual(*, staff: Staff, at: dt.datetime, reason: str, actor: Any) -> Punch:
@@ -406,11 +546,10 @@ def punch_add_manual(*, staff: Staff, at: dt.datetime, reason: str, actor: Any) 
         raise ValidationFailed(_("Phải nêu lý do điều chỉnh."))
     if at.tzinfo is None:
         raise ValidationFailed(_("Thời điểm phải có múi giờ."))
-    unit_id = _staff_unit_id(staff)
-    _ensure_manages(actor, unit_id)
     if at > timezone.now() + CLOCK_TOLERANCE:
         raise ValidationFailed(_("Không thể thêm lượt chấm công ở tương lai."))
     day, seconds = local_day_seconds(at)
+    unit_id = _member_unit_managed(actor, staff, start=day)
     with transaction.atomic():
         punch = Punch.objects.create(device=None, pin="", punched_at=at, day=day, seconds=seconds, staff=staff,
                                      source=PunchSource.MANUAL, raw="", received_at=timezone.now(), note=reason.strip()[:300],
@@ -427,8 +566,7 @@ def punch_void(*, punch: Punch, reason: str, actor: Any) -> Punch:
         raise ValidationFailed(_("Phải nêu lý do điều chỉnh."))
     if punch.staff_id is None:
         raise ValidationFailed(_("Lượt chấm chưa gắn với cán bộ."))
-    unit_id = _staff_unit_id(punch.staff)  # type: ignore[arg-type]
-    _ensure_manages(actor, unit_id)
+    unit_id = _member_unit_managed(actor, punch.staff, start=punch.day)  # type: ignore[arg-type]
     with transaction.atomic():
         punch.voided_at = timezone.now()
         punch.note = reason.strip()[:300]
@@ -451,12 +589,10 @@ def absence_request(*, staff: Staff, kind: str, start: dt.date, end: dt.date, re
         raise ValidationFailed(_("Một đơn không quá một năm."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Phải nêu lý do."))
-    if actor is not None and getattr(actor, "is_authenticated", False) and staff.user_id != actor.pk \
-            and not scope_for(actor).manages(_staff_unit_id(staff)):
-        raise Forbidden(_("Chỉ người nghỉ hoặc thủ trưởng đơn vị mới được lập đơn."))
-    unit_id = _staff_unit_id(staff)
-    if unit_id is None:
-        raise ValidationFailed(_("Cán bộ chưa thuộc đơn vị nào."))
+    on_behalf = actor is not None and getattr(actor, "is_authenticated", False) and staff.user_id != actor.pk
+    # The request belongs to the unit the person is in during the absence; someone else entering it
+    # must manage that unit.
+    unit_id = _member_unit_managed(actor if on_behalf else None, staff, start=start, end=end)
     with transaction.atomic():
         Staff.objects.select_for_update().filter(pk=staff.pk).first()  # serialise one person's requests
         if Absence.objects.filter(staff=staff).live().filter(start__lte=end, end__gte=start).exists():
@@ -472,6 +608,8 @@ def absence_decide(*, absence: Absence, approve: bool, actor: Any, note: str = "
     """The head (scope.manages the person's unit) approves or rejects; approval recomputes the days."""
     if not scope_for(actor).manages(absence.unit_id):
         raise Forbidden(_("Chỉ thủ trưởng đơn vị mới được duyệt đơn."))
+    if approve:  # the person must still belong, during the absence, to a unit this head manages
+        _member_unit_managed(actor, absence.staff, start=absence.start, end=absence.end)
     if absence.staff.user_id is not None and absence.staff.user_id == getattr(actor, "pk", None) and not scope_for(actor).manages_all:
         raise Forbidden(_("Không tự duyệt đơn của chính mình."))
     with transaction.atomic():
@@ -526,296 +664,36 @@ def policy_set(*, unit: Unit, grace_late_minutes: int, grace_early_minutes: int,
     return policy
 
 
-# --- daily computation ---------------------------------------------------------------------
-
-class _UnitRules:
-    """Calendars and grace minutes per unit, resolved once per computation run."""
-
-    def __init__(self, unit_ids: Iterable[int]):
-        from kycuong.workdays.models import CalendarOverride, WorkingSession
-        from kycuong.workdays.services import calendar_for
-
-        self._calendar_for = calendar_for
-        ids = set(unit_ids)
-        paths = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "path")) if len(ids) < 5000 else \
-            {k: v for k, v in Unit.objects.values_list("pk", "path") if k in ids}
-        self.chains = {uid: [int(p) for p in path.strip("/").split("/") if p] for uid, path in paths.items()}
-        custom = set(WorkingSession.objects.values_list("unit_id", flat=True).distinct())
-        custom |= set(CalendarOverride.objects.filter(unit__isnull=False).values_list("unit_id", flat=True).distinct())
-        self.custom = custom
-        self.policies = {u: (gl, ge) for u, gl, ge in
-                         AttendancePolicy.objects.values_list("unit_id", "grace_late_minutes", "grace_early_minutes")}
-        self._cal_cache: dict[int | None, Any] = {}
-
-    def calendar(self, unit_id: int) -> Any:
-        chain = self.chains.get(unit_id, [])
-        key = unit_id if any(u in self.custom for u in chain) else None
-        cal = self._cal_cache.get(key)
-        if cal is None:
-            cal = self._calendar_for(Unit.objects.get(pk=key) if key else None)
-            self._cal_cache[key] = cal
-        return cal
-
-    def grace(self, unit_id: int) -> tuple[int, int]:
-        for uid in reversed(self.chains.get(unit_id, [])):
-            if uid in self.policies:
-                return self.policies[uid]
-        return DEFAULT_GRACE
 
 
-def staff_primary_units(staff_ids: set[int] | None = None) -> dict[int, int]:
-    """staff id → the unit whose calendar and head apply (primary membership, oldest first)."""
-    today = timezone.localdate()
-    qs = Membership.objects.filter(staff__is_active=True).filter(Q(active_to__isnull=True) | Q(active_to__gt=today))
-    rows = qs.values_list("staff_id", "unit_id", "is_primary", "id")
-    best: dict[int, tuple[bool, int, int]] = {}
-    for staff_id, unit_id, primary, mid in rows.iterator(chunk_size=5000):
-        if staff_ids is not None and staff_id not in staff_ids:
-            continue
-        key = (not primary, mid)
-        cur = best.get(staff_id)
-        if cur is None or key < (cur[0], cur[1]):
-            best[staff_id] = (not primary, mid, unit_id)
-    return {s: v[2] for s, v in best.items()}
+# --- punches held for review -----------------------------------------------------------------
 
-
-def tracked_staff_ids(*, start: dt.date, end: dt.date) -> set[int]:
-    """Staff under automatic timekeeping: mapped to a PIN, or with punches in the period."""
-    ids = set(PinMapping.objects.values_list("staff_id", flat=True).distinct())
-    ids |= set(Punch.objects.filter(day__range=(start, end), staff__isnull=False).values_list("staff_id", flat=True).distinct())
-    return ids
-
-
-def _rules_loop(units: dict[int, int], per_unit: dict[int, Any], rules: _UnitRules, days: list[dt.date],
-                absences: dict[int, list[tuple[dt.date, dt.date, str]]], agg: dict[dt.date, dict[int, tuple[int, int, int, int]]],
-                clear: dict[tuple[dt.date, ...], list[int]], rows: list[tuple[Any, ...]], today: dt.date, now_sec: int) -> None:
-    """The per staff × day classification (rules.compute_day) over preloaded data."""
-    for staff_id, unit_id in units.items():
-        plan = per_unit.get(unit_id)
-        if plan is None:
-            cal = rules.calendar(unit_id)
-            sessions_by_day = [(d, cal.sessions_on(d)) for d in days]
-            weekends = tuple(d for d, sess in sessions_by_day if not sess and d.weekday() >= 5)
-            plan = per_unit[unit_id] = ([x for x in sessions_by_day if x[1] or x[0].weekday() < 5], rules.grace(unit_id),
-                                        weekends)
-        day_plan, (grace_late, grace_early), weekends = plan
-        if weekends:
-            clear[weekends].append(staff_id)
-        mine = absences.get(staff_id, ())
-        for day, sessions in day_plan:
-            kind = None
-            if sessions:
-                for a_start, a_end, a_kind in mine:
-                    if a_start <= day <= a_end:
-                        kind = a_kind
-                        break
-            punch = agg[day].get(staff_id)
-            first_s: int | None
-            last_s: int | None
-            if punch:
-                first_s, last_s, count, suspect = punch
-            else:
-                first_s = last_s = None
-                count = suspect = 0
-            res = compute_day(sessions=sessions, weekday=day.weekday(), first=first_s, last=last_s, count=count,
-                              absence_kind=kind, grace_late=grace_late, grace_early=grace_early,
-                              now=now_sec if day == today else None)
-            rows.append((staff_id, day, unit_id, bool(sessions), res.status, kind or "", res.symbol,
-                         first_s, last_s if count > 1 else None, min(count, 32767), res.late_minutes, res.early_minutes,
-                         res.worked_minutes, suspect > 0))
-
-
-#: Stage timings of the last attendance_compute run in this process (read by bench/attendance.py).
-LAST_TIMINGS: dict[str, float] = {}
-
-
-def attendance_compute(*, start: dt.date, end: dt.date, staff_ids: Iterable[int] | None = None,
-                       unit_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
-    """(Re)compute DailyAttendance for staff × each day in [start, end] (inclusive); returns the
-    number of staff-days written (working days and holidays; weekends have no row).
-
-    Idempotent: one upsert per staff × day. Set-based: punch first/last/count come from one
-    GROUP BY in SQL on integer local seconds, absences and calendars are loaded once, results go
-    back with COPY + INSERT ... ON CONFLICT on PostgreSQL. Days after today are skipped; today
-    is computed "so far" (no absence or missing punch until the day's last session ends)."""
-    now = now or timezone.now()
-    local_now = now.astimezone(TZ)
-    today = local_now.date()
-    end = min(end, today)
-    if end < start:
-        return 0
-    wanted = set(staff_ids) if staff_ids is not None else tracked_staff_ids(start=start, end=end)
-    if not wanted:
-        return 0
-    units = staff_primary_units(wanted)
-    if unit_ids is not None:
-        subtree = _subtree_ids(unit_ids)
-        units = {s: u for s, u in units.items() if u in subtree}
-    if not units:
-        return 0
-    timings = LAST_TIMINGS
-    timings.clear()
-    mark = time.perf_counter()
-    rules = _UnitRules(set(units.values()))
-    small = len(units) <= 500
-    punch_qs = Punch.objects.filter(day__range=(start, end), staff__isnull=False, voided_at__isnull=True)
-    if small:
-        punch_qs = punch_qs.filter(staff_id__in=list(units))
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    agg: dict[dt.date, dict[int, tuple[int, int, int, int]]] = {}
-    with connection.cursor() as cursor:
-        for day in days:
-            # One day at a time, executed raw: only integers come back, no per-value converters.
-            qs = punch_qs.filter(day=day).order_by().values("staff_id").annotate(
-                first=Min("seconds"), last=Max("seconds"), n=Count("seconds"),
-                suspect=Sum(Cast("clock_suspect", IntegerField()))).values_list("staff_id", "first", "last", "n", "suspect")
-            sql, params = qs.query.sql_with_params()
-            cursor.execute(sql, params)
-            agg[day] = {staff_id: (first, last, n, suspect or 0) for staff_id, first, last, n, suspect in cursor.fetchall()}
-    timings["read_punches"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    absences: dict[int, list[tuple[dt.date, dt.date, str]]] = defaultdict(list)
-    abs_qs = Absence.objects.filter(status=AbsenceStatus.APPROVED, start__lte=end, end__gte=start)
-    if small:
-        abs_qs = abs_qs.filter(staff_id__in=list(units))
-    for staff_id, a_start, a_end, kind in abs_qs.values_list("staff_id", "start", "end", "kind"):
-        if staff_id in units:
-            absences[staff_id].append((a_start, a_end, kind))
-    now_sec = local_now.hour * 3600 + local_now.minute * 60 + local_now.second
-    rows: list[tuple[Any, ...]] = []
-    # Per unit: (sessions per day, grace); staff grouped by the set of weekend days to clear.
-    per_unit: dict[int, tuple[list[tuple[dt.date, Any]], tuple[int, int], tuple[dt.date, ...]]] = {}
-    clear: dict[tuple[dt.date, ...], list[int]] = defaultdict(list)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of small tuples: generational passes would only slow the loop
-    try:
-        _rules_loop(units, per_unit, rules, days, absences, agg, clear, rows, today, now_sec)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    timings["rules"] = time.perf_counter() - mark
-    mark = time.perf_counter()
+def punch_review(*, punch: Punch, accept: bool, reason: str, actor: Any) -> Punch:
+    """The head of the terminal's unit decides a punch held as backdated: accepted, it is counted
+    from now on (its day recomputed); rejected, it is voided with the reason. Audited either way."""
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Phải nêu lý do."), details={"reason": "required"})
+    unit_id = punch.device.unit_id if punch.device_id else None  # type: ignore[union-attr]
+    _ensure_manages(actor, unit_id)
+    if actor is None:
+        raise Forbidden(_("Chỉ thủ trưởng đơn vị mới được thực hiện thao tác này."))
+    now = timezone.now()
     with transaction.atomic():
-        for weekend_days, staff_list in clear.items():  # a day that stopped being a working day keeps no row
-            for i in range(0, len(staff_list), 20000):
-                chunk = staff_list[i:i + 20000]
-                DailyAttendance.objects.filter(day__in=weekend_days).filter(
-                    staff_id__in=_id_array(chunk) if connection.vendor == "postgresql" else chunk).delete()
-        timings["clear_weekends"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        _upsert_daily(rows, computed_at=timezone.now())
-        timings["write"] = time.perf_counter() - mark
-    return len(rows)
-
-
-_DAILY_COLS = ["staff_id", "day", "unit_id", "is_working_day", "status", "absence_kind", "symbol", "first_in", "last_out",
-               "punch_count", "late_minutes", "early_minutes", "worked_minutes", "clock_suspect", "computed_at"]
-_UPDATE_COLS = [c for c in _DAILY_COLS if c not in ("staff_id", "day", "computed_at")]
-
-
-def _id_array(ids: list[int]) -> Any:
-    """`staff_id__in=` for many ids on PostgreSQL: one array parameter instead of thousands."""
-    from django.db.models.expressions import RawSQL
-
-    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-
-
-def _clock(seconds: int | None) -> dt.time | None:
-    return None if seconds is None else dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
-
-
-def _upsert_daily(rows: list[tuple[Any, ...]], *, computed_at: dt.datetime) -> None:
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        _upsert_daily_pg(rows, computed_at)
-        return
-    if connection.vendor == "sqlite":
-        _upsert_daily_sqlite(rows, computed_at)
-        return
-    objs = [DailyAttendance(staff_id=r[0], day=r[1], unit_id=r[2], is_working_day=r[3], status=r[4], absence_kind=r[5],
-                            symbol=r[6], first_in=_clock(r[7]), last_out=_clock(r[8]), punch_count=r[9], late_minutes=r[10],
-                            early_minutes=r[11], worked_minutes=r[12], clock_suspect=r[13], computed_at=computed_at)
-            for r in rows]
-    DailyAttendance.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=["staff", "day"],
-                                        update_fields=[*_UPDATE_COLS, "computed_at"])
-
-
-_HMS: list[str] = []
-
-
-def _upsert_daily_sqlite(rows: list[tuple[Any, ...]], computed_at: dt.datetime) -> None:
-    """One prepared INSERT ... ON CONFLICT DO UPDATE run with executemany (no model instances)."""
-    table = DailyAttendance._meta.db_table
-    cols = ", ".join(_DAILY_COLS)
-    marks = ", ".join(["%s"] * len(_DAILY_COLS))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in [*_UPDATE_COLS, "computed_at"])
-    stamp = connection.ops.adapt_datetimefield_value(computed_at)
-    params = [(r[0], r[1].isoformat(), r[2], r[3], r[4], r[5], r[6], None if r[7] is None else _hms(r[7]),
-               None if r[8] is None else _hms(r[8]), r[9], r[10], r[11], r[12], r[13], stamp) for r in rows]
-    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608 - identifiers from the model
-           f"ON CONFLICT (staff_id, day) DO UPDATE SET {updates}")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _hms(seconds: int | None) -> str:
-    if seconds is None:
-        return "\\N"
-    if not _HMS:
-        _HMS.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
-    return _HMS[seconds] if 0 <= seconds < 86400 else "00:00:00"
-
-
-def _upsert_daily_pg(rows: list[tuple[Any, ...]], computed_at: dt.datetime) -> None:
-    """COPY (text format, formatted here: psycopg's per-row adaptation is the slow part) into a
-    temporary table, then one INSERT ... ON CONFLICT DO UPDATE that skips unchanged rows."""
-    table = DailyAttendance._meta.db_table
-    cols = ", ".join(_DAILY_COLS)
-    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _UPDATE_COLS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*_UPDATE_COLS, "computed_at"])
-    stamp = computed_at.isoformat()
-
-    def copy_into(cursor: Any, target: str) -> None:
-        lines = (f"{r[0]}\t{r[1].isoformat()}\t{r[2]}\t{'t' if r[3] else 'f'}\t{r[4]}\t{r[5]}\t{r[6]}\t"
-                 f"{_hms(r[7])}\t{_hms(r[8])}\t{r[9]}\t{r[10]}\t{r[11]}\t{r[12]}\t{'t' if r[13] else 'f'}\t{stamp}\n"
-                 for r in rows)
-        with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
-            buf: list[str] = []
-            for line in lines:
-                buf.append(line)
-                if len(buf) >= 5000:
-                    copy.write("".join(buf))
-                    buf.clear()
-            if buf:
-                copy.write("".join(buf))
-
-    days = sorted({r[1] for r in rows})
-    with connection.cursor() as cursor:
-        if not DailyAttendance.objects.filter(day__in=days, staff_id__in=_id_array(sorted({r[0] for r in rows}))).exists():
-            # First computation of these staff-days: straight COPY (a concurrent run makes it fail
-            # on the unique constraint, and then the upsert below runs instead).
-            try:
-                with transaction.atomic():
-                    copy_into(cursor, table)
-                return
-            except IntegrityError:
-                pass
-        cursor.execute("DROP TABLE IF EXISTS att_daily_in")
-        cursor.execute(f"CREATE TEMP TABLE att_daily_in (LIKE {table} INCLUDING DEFAULTS)")
-        cursor.execute("ALTER TABLE att_daily_in ALTER COLUMN id DROP NOT NULL")
-        copy_into(cursor, "att_daily_in")
-        sql = (f"INSERT INTO {table} ({cols}) SELECT {cols} FROM att_daily_in ORDER BY staff_id, day "  # noqa: S608
-               f"ON CONFLICT (staff_id, day) DO UPDATE SET {updates} WHERE {changed}")  # identifiers from the model
-        cursor.execute(sql)
-        cursor.execute("DROP TABLE att_daily_in")
-
-
-def _subtree_ids(unit_ids: Iterable[int]) -> set[int]:
-    paths = list(Unit.objects.filter(pk__in=list(unit_ids)).values_list("path", flat=True))
-    if not paths:
-        return set()
-    q = Q()
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return set(Unit.objects.filter(q).values_list("pk", flat=True))
+        locked = Punch.objects.select_for_update().get(pk=punch.pk)
+        if not locked.held or locked.reviewed_at is not None:
+            raise Conflict(_("Lượt chấm này không chờ xem xét."))
+        locked.reviewed_at = now
+        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.note = reason.strip()[:300]
+        if accept:
+            locked.held = False
+        else:
+            locked.voided_at = now
+        locked.save(update_fields=["held", "reviewed_at", "reviewed_by", "note", "voided_at"])
+        audit_record(action="attendance.punch.accept" if accept else "attendance.punch.reject", obj=locked,
+                     actor=actor, unit_id=unit_id,
+                     changes={"pin": locked.pin, "device_time": locked.punched_at, "received_at": locked.received_at,
+                              "held_reason": locked.held_reason, "reason": reason})
+        if accept and locked.staff_id is not None:
+            _enqueue_recompute({(locked.staff_id, locked.day)})
+    return locked

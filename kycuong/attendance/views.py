@@ -26,6 +26,7 @@ from kycuong.org.scoping import ensure_unit_visible, scope_for
 from kycuong.org.selectors import primary_unit_of, staff_for_user, units_visible_to
 
 from . import selectors, services
+from .compute import _UnitRules
 from .interchange import import_punches
 from .models import Absence, AbsenceKind, DailyAttendance, Device, MalformedLine, Punch, UnknownDeviceContact
 
@@ -56,6 +57,9 @@ class DeviceForm(forms.Form):
     serial_number = forms.CharField(label=gettext_lazy("Số sê-ri (SN)"), max_length=64)
     unit = forms.ModelChoiceField(label=gettext_lazy("Đơn vị"), queryset=Unit.objects.none())
     location = forms.CharField(label=gettext_lazy("Vị trí lắp đặt"), max_length=200, required=False)
+    allowed_ips = forms.CharField(label=gettext_lazy("Địa chỉ IP của máy"), max_length=500,
+                                  help_text=gettext_lazy("Địa chỉ IP cố định của máy trong mạng cơ quan (hoặc dải mạng, "
+                                                         "ví dụ 10.1.2.0/24). Chỉ nhận dữ liệu từ địa chỉ này."))
 
 
 class PinForm(forms.Form):
@@ -171,7 +175,7 @@ def timesheet_page(request: HttpRequest) -> HttpResponse:
     unit = _oversee(request)
     year, month = _month(request)
     can_manage = scope_for(request.user).manages(unit.pk)
-    grace = services._UnitRules([unit.pk]).grace(unit.pk)
+    grace = _UnitRules([unit.pk]).grace(unit.pk)
     policy_form = PolicyForm(request.POST or None, initial={"grace_late_minutes": grace[0], "grace_early_minutes": grace[1]})
     if request.method == "POST" and can_manage and policy_form.is_valid():
         try:
@@ -191,6 +195,16 @@ def timesheet_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def requests_page(request: HttpRequest) -> HttpResponse:
+    """Pending requests and device punches held as backdated, for the heads who decide them."""
+    if request.method == "POST" and request.POST.get("punch"):
+        held = get_object_or_404(selectors.held_punches_for(request.user), pk=request.POST.get("punch"))
+        try:
+            services.punch_review(punch=held, accept=request.POST.get("decision") == "accept", actor=request.user,
+                                  reason=request.POST.get("note", ""))
+            messages.success(request, _("Đã ghi quyết định."))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("attendance:requests")
     if request.method == "POST":
         absence = get_object_or_404(Absence.objects.visible_to(request.user), pk=request.POST.get("id"))
         try:
@@ -200,7 +214,8 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc.message))
         return redirect("attendance:requests")
-    return render(request, "attendance/requests.html", {"pending": selectors.pending_absences_for(request.user)})
+    return render(request, "attendance/requests.html", {"pending": selectors.pending_absences_for(request.user),
+                                                         "held": selectors.held_punches_for(request.user)[:200]})
 
 
 @dataclass(frozen=True)
@@ -259,6 +274,13 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
                     scope = {"unit": device.unit} if pin_form.cleaned_data["whole_unit"] else {"device": device}
                     services.pin_mapping_set(staff=staff, pin=pin_form.cleaned_data["pin"], actor=request.user, **scope)
                     messages.success(request, _("Đã gán mã chấm công."))
+            elif action == "trust":
+                services.device_trust_set(device=device, allowed_ips=request.POST.get("allowed_ips", ""), actor=request.user)
+                messages.success(request, _("Đã lưu địa chỉ IP được phép."))
+            elif action == "key":
+                key = services.device_key_rotate(device=device, actor=request.user)
+                messages.success(request, _("Khoá mới của máy (chỉ hiện một lần, khai báo ở trạm chuyển tiếp, "
+                                            "tiêu đề X-Device-Key): %(key)s") % {"key": key})
             elif action in ("activate", "deactivate"):
                 services.device_set_active(device=device, active=action == "activate", actor=request.user)
             if not pin_form.errors:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kycuong.core.errors import NotFound
 from kycuong.org.scoping import scope_for
@@ -86,3 +88,27 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
     ids = unit.ancestor_ids
     by_id = Unit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+def memberships_overlapping(*, start: dt.date, end: dt.date, staff_ids: Iterable[int] | None = None) -> QuerySet[Membership]:
+    """Memberships in force on at least one day of [start, end] (both inclusive), whatever today is.
+
+    A membership is in force on `day` when `active_from` is empty or ≤ day and `active_to` is empty
+    or > day (`active_to` is the first day it no longer applies, as `membership_end` sets it and
+    `scope_for(on=...)` reads it). History is computed from these dates, not from today's facts."""
+    qs = Membership.objects.filter(Q(active_from__isnull=True) | Q(active_from__lte=end)).filter(
+        Q(active_to__isnull=True) | Q(active_to__gt=start))
+    if staff_ids is not None:
+        qs = qs.filter(staff_id__in=list(staff_ids))
+    return qs
+
+
+def membership_in_force(active_from: dt.date | None, active_to: dt.date | None, day: dt.date) -> bool:
+    """The same rule as `memberships_overlapping`, for one loaded membership and one day."""
+    return (active_from is None or active_from <= day) and (active_to is None or active_to > day)
+
+
+def staff_unit_ids_on(*, staff_id: int, day: dt.date) -> list[int]:
+    """Units `staff_id` is a member of on `day`, primary membership first (then the oldest)."""
+    return list(memberships_overlapping(start=day, end=day, staff_ids=[staff_id])
+                .order_by("-is_primary", "id").values_list("unit_id", flat=True))

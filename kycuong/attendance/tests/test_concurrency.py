@@ -39,7 +39,8 @@ def _run_parallel(n, fn):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_resends_store_each_punch_once(org):
-    device = Device.objects.create(serial_number="CONC0001", unit=org.ward_a)
+    device = Device.objects.create(serial_number="CONC0001", unit=org.ward_a, allowed_ips="127.0.0.1/32")
+    Device.objects.filter(pk=device.pk).update(registered_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
     PinMapping.objects.create(staff=org.staff["officer_a"], pin="1", unit=org.ward_a)
     body = "".join(f"{pin}\t2026-08-20 07:{pin % 60:02d}:00\t0\t1\t0\n" for pin in range(1, 101))
 

@@ -37,11 +37,15 @@ def test_register_device_needs_the_unit_head(org):
 def test_pin_mapping_attaches_earlier_punches_and_device_mapping_wins(org, device, django_capture_on_commit_callbacks):
     orphan = punch(device, None, D(2026, 8, 20), "07:59", pin="77")
     punch(device, None, D(2026, 8, 20), "17:01", pin="77")
+    from kycuong.org.models import Role
+    from kycuong.org.tests.factories import staff_with_role
+
+    newcomer = staff_with_role(org.ward_a, Role.OFFICER, "newcomer")
     with django_capture_on_commit_callbacks(execute=True):
-        pin_mapping_set(staff=org.staff["officer_b"], pin="77", unit=org.ward_a, actor=org.user("head_a"))
+        pin_mapping_set(staff=newcomer, pin="77", unit=org.ward_a, actor=org.user("head_a"))
     orphan.refresh_from_db()
-    assert orphan.staff == org.staff["officer_b"]
-    assert DailyAttendance.objects.get(staff=org.staff["officer_b"], day=D(2026, 8, 20)).status == "present"
+    assert orphan.staff == newcomer
+    assert DailyAttendance.objects.get(staff=newcomer, day=D(2026, 8, 20)).status == "present"
     with pytest.raises(Conflict):
         pin_mapping_set(staff=org.staff["officer_a"], pin="77", unit=org.ward_a, actor=org.user("head_a"))
     # A device-specific mapping overrides the unit's for that device only.

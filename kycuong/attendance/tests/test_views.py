@@ -158,13 +158,22 @@ def test_head_sets_grace_minutes_on_the_timesheet_page(client, org, month, djang
 
 def test_map_pin_for_the_whole_unit_from_the_device_page(client, org, device):
     from kycuong.attendance.models import PinMapping
+    from kycuong.org.models import Role
+    from kycuong.org.tests.factories import staff_with_role
 
+    first = staff_with_role(org.ward_a, Role.OFFICER, "first_a")
+    second = staff_with_role(org.ward_a, Role.OFFICER, "second_a")
     client.force_login(org.user("head_a"))
-    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["officer_b"].code, "pin": "40",
+    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": first.code, "pin": "40",
                                                  "whole_unit": "on"})
-    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["dept_officer"].code, "pin": "41"})
+    client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": second.code, "pin": "41"})
     assert PinMapping.objects.get(pin="40").unit == org.ward_a
     assert PinMapping.objects.get(pin="41").device == device
+    # Someone of another unit cannot be given a PIN by this head: refused with a message, nothing stored.
+    response = client.post(f"/cham-cong/may/{device.pk}/", {"action": "pin", "staff_code": org.staff["officer_b"].code,
+                                                             "pin": "42", "whole_unit": "on"}, follow=True)
+    assert "không thuộc đơn vị bạn quản lý" in response.content.decode()
+    assert not PinMapping.objects.filter(pin="42").exists()
 
 
 def test_list_pages_query_counts(client, org, device, django_assert_max_num_queries):
