@@ -28,6 +28,7 @@ from . import selectors as sel
 from . import services as svc
 from .models import Channel, Dossier, FeePayment
 from .public_api import public_router
+from .timeliness import is_overdue
 
 router = Router(tags=["dossiers"])
 
@@ -137,7 +138,7 @@ def _out(d: Dossier, now: dt.datetime | None = None) -> dict[str, Any]:
         "original_due_at": _local(d.original_due_at), "due_at": _local(d.due_at), "apology_due_at": _local(d.apology_due_at),
         "finished_at": _local(d.finished_at), "returned_at": _local(d.returned_at), "outcome": d.outcome,
         "supplement_count": d.supplement_count,
-        "overdue": bool(d.status in ("received", "in_progress") and d.due_at and d.due_at < now),
+        "overdue": is_overdue(d, at=now),
         "digitized_input": d.digitized_input, "digitized_result": d.digitized_result, "synced": d.synced,
     }
 

@@ -7,6 +7,8 @@ payment, digitisation, sync, latest rating, complaint), each kept current by the
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -61,8 +63,17 @@ class DossierQuerySet(ScopedQuerySet["Dossier"]):
     def open(self) -> DossierQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def overdue(self, *, at: object) -> DossierQuerySet:
-        return self.open().filter(due_at__lt=at)
+    def overdue(self, *, at: dt.datetime) -> DossierQuerySet:
+        """Overdue at `at` — the one definition, `timeliness.overdue_q` (supplement pauses included)."""
+        from .timeliness import overdue_q
+
+        return self.filter(overdue_q(at))
+
+    def late(self, *, at: dt.datetime) -> DossierQuerySet:
+        """Finished late, or overdue at `at` (`timeliness.late_q`)."""
+        from .timeliness import late_q
+
+        return self.filter(late_q(at))
 
 
 class Dossier(models.Model):

@@ -68,7 +68,9 @@ def notifications_scan(*, at: dt.datetime | None = None) -> int:
     """Periodic job: find dossiers/steps past 80 % of their time or overdue and not yet notified."""
     at = at or timezone.now()
     created = 0
-    dossiers = (Dossier.objects.filter(status__in=ACTIVE, notified_level__lt=2, due_at__lt=at)
+    # Overdue in the one sense of timeliness.overdue_q: not while a supplement requested before the
+    # due date is awaited (the clock is stopped), but yes when it was requested after it.
+    dossiers = (Dossier.objects.overdue(at=at).filter(notified_level__lt=2)
                 .select_related("accountable__user", "unit", "procedure")[:BATCH])
     for d in dossiers:
         url = reverse("dossiers:detail", kwargs={"code": d.code})

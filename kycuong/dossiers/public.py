@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from kycuong.core.periods import TZ
 from kycuong.core.text import mask_name
 
 from .models import Channel, Dossier, DossierEvent, EventType, FeePayment, Status
+from .timeliness import is_late
 
 #: Lookups allowed per IP per window (settings can override).
 LOOKUP_LIMIT = getattr(settings, "KYCUONG_PUBLIC_LOOKUP_LIMIT", 30)
@@ -119,7 +121,6 @@ def _secret_matches(stored: str, given: str | None) -> bool:
     return hmac.compare_digest(stored.upper().encode(), given.encode())
 
 
-_OPEN = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT})
 _DUE_EVENTS = frozenset({EventType.APOLOGIZED, EventType.SUPPLEMENT_COMPLETED})
 
 
@@ -165,7 +166,8 @@ def _lookup_sql() -> str:
     D, E = Dossier, DossierEvent
     dossier_cols = [col(D, "d", f) for f in ("id", "code", "secret", "status", "channel", "applicant_name",
                                               "submitted_at", "received_at", "due_at", "apology_due_at",
-                                              "finished_at", "returned_at", "fee_amount", "fee_payment")]
+                                              "finished_at", "returned_at", "fee_amount", "fee_payment",
+                                              "paused_at", "closed_at")]
     names = [name_of(Procedure, "code", col(D, "d", "procedure")), name_of(Procedure, "name", col(D, "d", "procedure")),
              name_of(Unit, "name", col(D, "d", "unit")), name_of(Unit, "name", col(D, "d", "received_unit")),
              name_of(Unit, "name", col(D, "d", "current_unit"))]
@@ -188,7 +190,7 @@ def _lookup_sql() -> str:
 
 _ROW_FIELDS = ("id", "code", "secret", "status", "channel", "applicant_name", "submitted_at", "received_at",
                "due_at", "apology_due_at", "finished_at", "returned_at", "fee_amount", "fee_payment",
-               "procedure__code", "procedure__name", "unit__name", "received_unit__name", "current_unit__name")
+               "paused_at", "closed_at", "procedure__code", "procedure__name", "unit__name", "received_unit__name", "current_unit__name")
 
 
 def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.datetime | None = None) -> PublicDossier:
@@ -210,23 +212,23 @@ def dossier_public_lookup(*, code: str | None, secret: str | None, at: dt.dateti
     timeline = []
     apology_reason = ""
     for type_, ev_at, reason, new_due_at, from_unit, to_unit, step in (r[n:] for r in rows):
-        at = _aware(ev_at)
-        if type_ is None or at is None:  # no public event yet (LEFT JOIN); DossierEvent.at is NOT NULL
+        event_at = _aware(ev_at)
+        if type_ is None or event_at is None:  # no public event yet (LEFT JOIN); DossierEvent.at is NOT NULL
             continue
         if type_ == EventType.APOLOGIZED:
             apology_reason = reason
         timeline.append(PublicEvent(
-            type=type_, label=str(labels.get(type_, type_)), at=at,
+            type=type_, label=str(labels.get(type_, type_)), at=event_at,
             unit=to_unit or from_unit or row["unit__name"], step=step or "",
             reason=reason if type_ in REASON_EVENTS else "",
             new_due_at=_aware(new_due_at) if type_ in _DUE_EVENTS else None))
-    for key in ("submitted_at", "received_at", "due_at", "apology_due_at", "finished_at", "returned_at"):
+    for key in ("submitted_at", "received_at", "due_at", "apology_due_at", "finished_at", "returned_at",
+                "paused_at", "closed_at"):
         row[key] = _aware(row[key])
     from django.utils import timezone
 
-    now = at or timezone.now()
     due, finished = row["due_at"], row["finished_at"]
-    late = bool(due and ((row["status"] in _OPEN and now > due) or (finished and finished > due)))
+    late = is_late(SimpleNamespace(**row), at=at or timezone.now())
     return PublicDossier(
         code=row["code"], procedure_code=row["procedure__code"], procedure_name=row["procedure__name"],
         unit=row["unit__name"], received_unit=row["received_unit__name"], current_unit=row["current_unit__name"],

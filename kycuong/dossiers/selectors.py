@@ -43,6 +43,7 @@ from .models import (
     Status,
     StepStatus,
 )
+from .timeliness import overdue_q
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -120,11 +121,12 @@ class Urgency(TypedDict):
 
 
 def with_urgency(qs: QuerySet[Dossier], *, at: dt.datetime) -> QuerySet[WithAnnotations[Dossier, Urgency]]:
-    """Annotate `urgency`: overdue, due today, due within one working day, open, waiting, closed."""
+    """Annotate `urgency`: overdue (`timeliness.overdue_q`, so a dossier paused for a supplement
+    after its due date is overdue too), due today, due within one working day, open, waiting, closed."""
     end_today, soon = urgency_bounds(at)
     active = [Status.RECEIVED, Status.IN_PROGRESS]
     return qs.annotate(urgency=Case(
-        When(status__in=active, due_at__lt=at, then=Value(URGENCY_OVERDUE)),
+        When(overdue_q(at), then=Value(URGENCY_OVERDUE)),
         When(status__in=active, due_at__lt=end_today, then=Value(URGENCY_TODAY)),
         When(status__in=active, due_at__lt=soon, then=Value(URGENCY_SOON)),
         When(status__in=active, then=Value(URGENCY_OPEN)),
@@ -150,7 +152,7 @@ def _apply_filters(qs: QuerySet[WithAnnotations[Dossier, Urgency]], f: DossierFi
         period = parse_period(f.period)
         qs = qs.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
     if f.overdue:
-        qs = qs.filter(status__in=[Status.RECEIVED, Status.IN_PROGRESS], due_at__lt=at)
+        qs = qs.filter(overdue_q(at))
     if f.q:
         qs = qs.filter(Q(code__icontains=f.q) | Q(applicant_name__icontains=f.q))
     if f.urgency.isdigit():
@@ -211,7 +213,7 @@ def dossier_counts_for(*, user: Any, at: dt.datetime | None = None) -> dict[str,
     active = [Status.RECEIVED, Status.IN_PROGRESS]
     agg = qs.aggregate(
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=active, due_at__lt=at)),
+        overdue=Count("id", filter=overdue_q(at)),
         today=Count("id", filter=Q(status__in=active, due_at__gte=at, due_at__lt=end_today)),
         submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
     )
@@ -310,7 +312,7 @@ def dossier_statistics(*, user: Any, period: Period | str, group: str = "unit", 
                       on_time=Count("id", filter=in_period_fin & Q(outcome=Outcome.ON_TIME)),
                       late=Count("id", filter=in_period_fin & Q(outcome=Outcome.LATE)),
                       in_progress=Count("id", filter=running),
-                      overdue=Count("id", filter=running & Q(due_at__lt=cut)),
+                      overdue=Count("id", filter=running & overdue_q(cut)),
                       avg_seconds=Avg("processing_seconds", filter=in_period_fin)))
     result = []
     total = StatRow(key="", name=_("Tổng cộng"))

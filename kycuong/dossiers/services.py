@@ -53,11 +53,11 @@ from .models import (
     DossierStep,
     EventType,
     FeePayment,
-    Outcome,
     RatingLevel,
     Status,
     StepStatus,
 )
+from .timeliness import outcome_for  # noqa: F401 (re-exported: replay and other apps use it here)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -101,16 +101,6 @@ def code_format(*, unit_code: str, day: dt.date, number: int) -> str:
 
 def local_day(at: dt.datetime) -> dt.date:
     return at.astimezone(TZ).date()
-
-
-def outcome_for(*, finished_at: dt.datetime, due_at: dt.datetime, calendar: WorkCalendar | None = None) -> str:
-    """domain.md §2: late when finished after the appointment; early when finished on a working
-    day before the appointment day; on time otherwise (on the appointment day, not after due_at)."""
-    if finished_at > due_at:
-        return Outcome.LATE
-    if local_day(finished_at) < local_day(due_at):
-        return Outcome.EARLY
-    return Outcome.ON_TIME
 
 
 def procedure_cutoff(procedure: Procedure) -> dt.time:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.periods import Period
 from kycuong.dossiers.models import Channel, Dossier, FeePayment, RatingLevel, Status
+from kycuong.dossiers.timeliness import overdue_q
 from kycuong.org.models import Unit, UnitKind
 from kycuong.procedures.models import OnlineLevel, Procedure, ProcedureStep
 
@@ -103,15 +104,9 @@ def populations(period: Period, *, now: dt.datetime) -> Populations:
     as_of = as_of_for(period, now)
     received = Q(received_at__gte=start, received_at__lt=end) & ~Q(status=Status.REFUSED)
     finished = Q(finish_moment__gte=start, finish_moment__lt=end) & ~Q(status__in=[Status.WITHDRAWN, Status.STOPPED])
-    # Open at `as_of` and past its appointment (after supplement shifts). A dossier paused for a
-    # supplement before its appointment has its clock stopped, so it is not overdue (domain.md §2).
-    overdue_open = (
-        Q(received_at__lt=as_of, due_at__lt=as_of)
-        & (Q(finish_moment__isnull=True) | Q(finish_moment__gte=as_of))
-        & (Q(closed_at__isnull=True) | Q(closed_at__gte=as_of))
-        & ~Q(status=Status.REFUSED)
-        & (Q(paused_at__isnull=True) | Q(paused_at__gt=F("due_at")))
-    )
+    # Open at `as_of` and past its appointment: the dossiers' one definition of overdue
+    # (kycuong.dossiers.timeliness, supplement pauses included), judged on the finish moment.
+    overdue_open = overdue_q(as_of, finished="finish_moment") & ~Q(status=Status.REFUSED)
     # On time: finish moment ≤ due_at and at most one supplement request (more than one = late).
     on_time = finished & Q(supplement_count__lte=1) & (Q(due_at__isnull=True) | Q(finish_moment__lte=F("due_at")))
     late_finished = finished & (Q(supplement_count__gt=1) | Q(due_at__isnull=False, finish_moment__gt=F("due_at")))
