@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import DomainError, NotFound
@@ -54,6 +55,7 @@ class ItemOut(Schema):
     escalation_level: int
     satisfaction: str
     reopen_count: int
+    overdue: bool
 
 
 class ItemDetailOut(ItemOut):
@@ -67,7 +69,14 @@ class ItemDetailOut(ItemOut):
     merged_into: str | None
 
 
-class ItemIn(Schema):
+class StrictIn(Schema):
+    """Input with unknown fields refused (422 naming the field): in particular no client-supplied
+    time (`at`, `received_at`…) is accepted, every event takes the server clock (issue 10)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemIn(StrictIn):
     kind: str = Kind.FEEDBACK
     channel: str = "hotline"
     category: str
@@ -91,25 +100,25 @@ class CreatedOut(Schema):
     resolve_due_at: dt.datetime
 
 
-class AssignIn(Schema):
+class AssignIn(StrictIn):
     assignee: str | None = None
 
 
-class ReassignIn(Schema):
+class ReassignIn(StrictIn):
     unit: str
     reason: str
 
 
-class TextIn(Schema):
+class TextIn(StrictIn):
     text: str
 
 
-class PublishIn(Schema):
+class PublishIn(StrictIn):
     public_question: str | None = None
     public_body: str | None = None
 
 
-class MergeIn(Schema):
+class MergeIn(StrictIn):
     into: str
 
 
@@ -158,6 +167,7 @@ class TrackOut(Schema):
     unit_name: str
     received_at: dt.datetime
     due_at: dt.datetime | None
+    overdue: bool
     public_answer: str
     satisfaction: str
 
@@ -169,7 +179,7 @@ def _out(item: FeedbackItem) -> dict[str, Any]:
         "assignee": item.assignee.code if item.assignee else None, "received_at": item.received_at,
         "resolve_due_at": item.resolve_due_at, "due_at": item.due_at, "resolved_at": item.resolved_at,
         "published_at": item.published_at, "escalation_level": item.escalation_level, "satisfaction": item.satisfaction,
-        "reopen_count": item.reopen_count,
+        "reopen_count": item.reopen_count, "overdue": item.is_overdue(timezone.now()),
     }
 
 
@@ -327,5 +337,5 @@ def public_track(request: HttpRequest, code: str, secret: str) -> TrackOut:
         raise
     return TrackOut(code=item.code, status=item.status, status_label=str(item.get_status_display()),
                     category=item.category.name, unit_name=item.unit.name, received_at=item.received_at,
-                    due_at=item.due_at, public_answer=item.public_answer if item.status == "published" else "",
+                    due_at=item.due_at, overdue=item.is_overdue(timezone.now()), public_answer=item.public_answer if item.status == "published" else "",
                     satisfaction=item.satisfaction)

@@ -373,11 +373,8 @@ def _plan(rng: Any, item: FeedbackItem, cal: Any, pol: FeedbackPolicy, now: dt.d
         if unhappy and rng.random() < 0.35 and rated_at + dt.timedelta(hours=1) < now \
                 and rated_at - published_at < dt.timedelta(days=pol.reopen_window_days):
             reopened_at = rated_at + dt.timedelta(hours=1)
-            item.reopen_count = 1
-            item.reopened_at = reopened_at
-            item.status = Status.IN_PROGRESS
-            item.closed_at = None
+            item.status = Status.PUBLISHED
             item.published_at = published_at
-            item.due_at = cal.add_working_time(reopened_at, days=float(pol.resolve_days))
+            services.reopen_round_start(item, at=reopened_at, calendar=cal, pol=pol)
             ev.append((EventType.REOPENED, reopened_at, "Vẫn chưa được khắc phục triệt để", None, None))
     return plan

@@ -8,6 +8,7 @@ personal data redacted), and rated or reopened by the citizen.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -47,6 +48,21 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.INFO_REQUESTED)
 #: Terminal statuses (Open311 "closed").
 CLOSED_STATUSES = (Status.PUBLISHED, Status.REFUSED, Status.MERGED)
+#: Statuses with a running stage clock (`due_at`): resolve while open, publish once resolved.
+WATCHED_STATUSES = (*OPEN_STATUSES, Status.RESOLVED)
+
+
+def is_overdue(*, status: str, due_at: dt.datetime | None, at: dt.datetime) -> bool:
+    """The one meaning of "overdue" for a feedback item (issue 10): at `at` its current stage
+    (resolve while open, publish once resolved) is not done and that stage's deadline `due_at`
+    is before `at`. Exactly at the deadline it is still on time (done at `due_at` is on time).
+    `FeedbackQuerySet.overdue(at)` is the same rule in SQL."""
+    return status in WATCHED_STATUSES and due_at is not None and due_at < at
+
+
+def overdue_q(at: dt.datetime) -> Q:
+    """`is_overdue` in SQL (for filters and conditional counts)."""
+    return Q(status__in=WATCHED_STATUSES, due_at__lt=at)
 
 
 class Satisfaction(models.TextChoices):
@@ -158,6 +174,10 @@ class FeedbackQuerySet(ScopedQuerySet["FeedbackItem"]):
     def published(self) -> FeedbackQuerySet:
         return self.filter(status=Status.PUBLISHED)
 
+    def overdue(self, at: dt.datetime) -> FeedbackQuerySet:
+        """Items overdue at `at` (see `is_overdue`: the current stage's deadline has passed)."""
+        return self.filter(overdue_q(at))
+
 
 class FeedbackItem(models.Model):
     code = models.CharField(_("mã phản ánh"), max_length=20, unique=True)
@@ -195,6 +215,12 @@ class FeedbackItem(models.Model):
     info_due_at = models.DateTimeField(_("hạn đề nghị bổ sung"))
     resolve_due_at = models.DateTimeField(_("hạn giải quyết"), db_index=True)
     publish_due_at = models.DateTimeField(_("hạn công khai"), null=True, blank=True)
+    first_resolve_due_at = models.DateTimeField(
+        _("hạn giải quyết lần đầu"), null=True, blank=True,
+        help_text=_("Hạn giải quyết của vòng đầu, giữ lại khi phản ánh bị mở lại (chỉ số); trống: bằng hạn giải quyết"))
+    first_info_due_at = models.DateTimeField(
+        _("hạn đề nghị bổ sung lần đầu"), null=True, blank=True,
+        help_text=_("Hạn đề nghị bổ sung của vòng đầu, giữ lại khi phản ánh bị mở lại; trống: bằng hạn đề nghị bổ sung"))
     due_at = models.DateTimeField(_("hạn hiện tại"), null=True, blank=True, db_index=True,
                                   help_text=_("Hạn của bước đang thực hiện (giải quyết hoặc công khai); trống khi đã kết thúc"))
     refused_at = models.DateTimeField(_("từ chối lúc"), null=True, blank=True)
@@ -250,6 +276,9 @@ class FeedbackItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, at: dt.datetime) -> bool:
+        return is_overdue(status=self.status, due_at=self.due_at, at=at)
 
     @property
     def stage(self) -> str | None:

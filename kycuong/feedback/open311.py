@@ -124,8 +124,8 @@ def status_notes(item: FeedbackItem) -> str:
     if item.status in CLOSED_STATUSES:
         return str(label)
     note = _("%(label)s — %(unit)s") % {"label": label, "unit": item.unit.name}
-    if item.escalation_level:
-        note += _(" (quá hạn, đã chuyển lên cấp trên đôn đốc)")
+    if item.is_overdue(timezone.now()):
+        note += _(" (quá hạn, đã chuyển lên cấp trên đôn đốc)") if item.escalation_level else _(" (quá hạn)")
     return note
 
 
@@ -237,6 +237,10 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     return _render(fmt, rows, root="service_requests", item_tag="request")
 
 
+#: Times a client might send for the request; the receipt time is the server's (issue 10).
+CLIENT_TIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     """POST requests: api_key, service_code, a location (lat+long, address_string or address_id =
     a ward/commune code), description; optional first_name, last_name, email, phone. Personal
@@ -248,6 +252,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, _("api_key không hợp lệ hoặc đã bị thu hồi."))
     if not intake_allowed(request, scope=f"open311:{key.pk}"):
         raise Open311Error(429, _("Gửi quá nhiều yêu cầu; vui lòng thử lại sau."))
+    for field in CLIENT_TIME_FIELDS:
+        if field in p:
+            raise Open311Error(400, _("%(field)s không được gửi: thời điểm tiếp nhận do máy chủ ghi.") % {"field": field})
     category = Category.objects.filter(code=p.get("service_code", "").strip(), is_active=True).first()
     if category is None:
         raise Open311Error(400, _("service_code không hợp lệ."))

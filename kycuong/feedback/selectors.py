@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from kycuong.core.errors import NotFound
 from kycuong.core.text import fold
 
 from .models import (
+    OPEN_STATUSES,
     PUBLIC_EVENTS,
+    WATCHED_STATUSES,
     Category,
     Event,
     FeedbackItem,
@@ -23,21 +26,35 @@ from .models import (
     Satisfaction,
     Stage,
     Status,
+    overdue_q,
 )
 
 # --- scorecard counts -------------------------------------------------------------------------
 SCORECARD_KEYS = ("resolved", "resolved_on_time", "open_past_deadline", "rated_not_satisfied", "reopened", "late")
 
 
+#: The first round's deadlines (kept when an item is reopened): the metrics judge the first
+#: resolution / information request against them.
+FIRST_RESOLVE_DUE = Coalesce(F("first_resolve_due_at"), F("resolve_due_at"))
+FIRST_INFO_DUE = Coalesce(F("first_info_due_at"), F("info_due_at"))
+
+
+def resolution_overdue_q(at: dt.datetime) -> Q:
+    """As of `at` (a period end), the first resolution is overdue: received before `at`, not
+    resolved by then (nor refused or merged before it), its resolve deadline before `at`. The
+    same rule as `models.is_overdue` (deadline passed, stage not done; exactly at the deadline
+    still on time), read back in time from the done-times."""
+    first_due_before = Q(first_resolve_due_at__lt=at) | Q(first_resolve_due_at__isnull=True, resolve_due_at__lt=at)
+    return (Q(received_at__lt=at) & first_due_before
+            & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=at))
+            & ~Q(status__in=[Status.REFUSED, Status.MERGED], closed_at__lt=at))
+
+
 def _scorecard_filters(start: dt.datetime, end: dt.datetime) -> dict[str, Q]:
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end) & ~Q(status=Status.MERGED)
-    on_time = resolved & Q(resolved_at__lte=F("resolve_due_at"))
-    open_past = (
-        Q(received_at__lt=end, resolve_due_at__lt=end)
-        & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
-        & ~Q(status__in=[Status.REFUSED, Status.MERGED], closed_at__lt=end)
-    )
-    is_late = (resolved & Q(resolved_at__gt=F("resolve_due_at"))) | open_past
+    on_time = resolved & Q(resolved_at__lte=FIRST_RESOLVE_DUE)
+    open_past = resolution_overdue_q(end)
+    is_late = (resolved & Q(resolved_at__gt=FIRST_RESOLVE_DUE)) | open_past
     not_satisfied = Q(satisfaction=Satisfaction.NOT_SATISFIED)
     reopened = Q(reopen_count__gt=0) & ~not_satisfied
     late = is_late & ~not_satisfied & ~Q(reopen_count__gt=0)
@@ -129,28 +146,26 @@ def inbox(*, user: Any, params: dict[str, str], now: dt.datetime) -> QuerySet[Fe
         qs = qs.filter(escalation_level__gt=0)
     status = params.get("trang_thai", "")
     if status == "mo":
-        qs = qs.filter(status__in=[*OPEN_LIST, Status.RESOLVED])
+        qs = qs.filter(status__in=WATCHED_STATUSES)
     elif status in Status.values:
         qs = qs.filter(status=status)
     if params.get("qua_han") == "1":
-        qs = qs.open().filter(resolve_due_at__lt=now)
+        qs = qs.overdue(now)
     if category := params.get("linh_vuc"):
         qs = qs.filter(category__code=category)
     if kind := params.get("loai"):
         qs = qs.filter(kind=kind)
     if q := params.get("q", "").strip():
         qs = qs.filter(Q(code__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
-    return qs.order_by("closed_at", "resolve_due_at", "-id")
-
-
-OPEN_LIST = [Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.INFO_REQUESTED]
+    return qs.order_by("closed_at", "due_at", "-id")
 
 
 def counts_for_dashboard(*, user: Any, now: dt.datetime) -> dict[str, int]:
+    """Open items, overdue items (`FeedbackQuerySet.overdue`) and answers waiting to be published."""
     qs = items_visible_to(user)
     return qs.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN_LIST)),
-        overdue=Count("id", filter=Q(status__in=OPEN_LIST, resolve_due_at__lt=now)),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=overdue_q(now)),
         to_publish=Count("id", filter=Q(status=Status.RESOLVED)),
     )
 
@@ -195,10 +210,10 @@ def policy() -> FeedbackPolicy:
 
 # --- metrics --------------------------------------------------------------------------------------
 STAGE_FIELDS = {
-    Stage.REFUSE: ("refused_at", "refuse_due_at"),
-    Stage.INFO: ("info_requested_at", "info_due_at"),
-    Stage.RESOLVE: ("resolved_at", "resolve_due_at"),
-    Stage.PUBLISH: ("published_at", "publish_due_at"),
+    Stage.REFUSE: ("refused_at", F("refuse_due_at")),
+    Stage.INFO: ("info_requested_at", FIRST_INFO_DUE),
+    Stage.RESOLVE: ("resolved_at", FIRST_RESOLVE_DUE),
+    Stage.PUBLISH: ("published_at", F("publish_due_at")),
 }
 
 
@@ -210,7 +225,7 @@ def feedback_metrics(*, user: Any, start: dt.datetime, end: dt.datetime, group_b
     for stage, (done, due) in STAGE_FIELDS.items():
         in_period = Q(**{f"{done}__gte": start, f"{done}__lt": end})
         aggregates[f"{stage}_done"] = Count("id", filter=in_period)
-        aggregates[f"{stage}_on_time"] = Count("id", filter=in_period & Q(**{f"{done}__lte": F(due)}))
+        aggregates[f"{stage}_on_time"] = Count("id", filter=in_period & Q(**{f"{done}__lte": due}))
     population, score = _aggregates(start, end)
     for name, agg in score.items():
         aggregates[f"sc_{name}"] = Count("id", filter=population & agg.filter)

@@ -4,7 +4,6 @@ and the staff inbox, item page, staff entry and metrics."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,11 +19,11 @@ from kycuong.core.audit import personal_data_access_record
 from kycuong.core.errors import DomainError, NotFound, ValidationFailed
 from kycuong.core.periods import TZ, parse_period, period_containing
 from kycuong.core.text import mask_name, mask_phone
-from kycuong.org.models import Membership, Unit
+from kycuong.org.models import Unit
 from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import units_visible_to
 
-from . import selectors, services
+from . import lifecycle, selectors, services
 from .forms import IntakeForm, LookupForm, RateForm, ReasonForm, StaffEntryForm, SupplyInfoForm
 from .models import AnswerStatus, Category, Kind, Photo, Satisfaction, Status
 from .ratelimit import intake_allowed, lookup_blocked, lookup_failed
@@ -144,6 +143,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "feedback/lookup.html", {"form": LookupForm(initial={"code": code}),
                                                         "not_found": True}, status=404)
     rate_form, reopen_form, info_form = RateForm(), ReasonForm(), SupplyInfoForm()
+    pol = selectors.policy()
     action_error = ""
     if request.method == "POST":
         action = request.POST.get("action")
@@ -166,14 +166,13 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as exc:
             action_error = str(exc.message)
         item.refresh_from_db()
+    now = timezone.now()
     events = selectors.public_events(item)
-    pol = selectors.policy()
-    can_reopen = (item.status == Status.PUBLISHED and item.published_at is not None
-                  and timezone.now() <= item.published_at + dt.timedelta(days=pol.reopen_window_days))
+    actions = lifecycle.citizen_actions(item, now=now, reopen_days=pol.reopen_window_days)
     info_request = next((e for e in reversed(events) if e.type == "info_requested"), None)
     return render(request, "feedback/track.html", {
         "item": item, "secret": secret, "events": events, "rate_form": rate_form, "reopen_form": reopen_form,
-        "info_form": info_form, "can_reopen": can_reopen, "reopen_days": pol.reopen_window_days,
+        "info_form": info_form, "actions": actions, "overdue": item.is_overdue(now), "reopen_days": pol.reopen_window_days,
         "info_request": info_request, "Satisfaction": Satisfaction, "Status": Status, "action_error": action_error,
     }, status=422 if action_error else 200)
 
@@ -216,8 +215,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = []
     for item in page:
         due = item.due_at
-        rows.append({"item": item, "overdue": bool(due and due < now),
-                     "due_today": bool(due and due >= now and due.astimezone(TZ).date() == today)})
+        overdue = item.is_overdue(now)
+        rows.append({"item": item, "overdue": overdue,
+                     "due_today": bool(due and not overdue and due.astimezone(TZ).date() == today)})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "feedback/inbox.html", {
@@ -229,9 +229,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, item: Any, *, reveal: bool = False) -> dict[str, Any]:
     scope = scope_for(request.user)
+    now = timezone.now()
     answer = item.answers.filter(round=item.reopen_count).first()
-    members = (Membership.objects.filter(unit__path__startswith=item.unit.path).select_related("staff")
+    members = (services.active_memberships().filter(unit__path__startswith=item.unit.path).select_related("staff")
                .order_by("staff__full_name"))
+    is_manager = scope.manages(item.unit_id)
     contact = {
         "name": item.reporter_name if reveal else mask_name(item.reporter_name),
         "phone": item.reporter_phone if reveal else mask_phone(item.reporter_phone),
@@ -239,12 +241,14 @@ def _detail_context(request: HttpRequest, item: Any, *, reveal: bool = False) ->
     }
     return {
         "item": item, "answer": answer, "events": item.events.select_related("actor", "from_unit", "to_unit"),
-        "photos": item.photos.all(), "followers": item.followers.count(), "is_manager": scope.manages(item.unit_id),
+        "photos": item.photos.all(), "followers": item.followers.count(), "is_manager": is_manager,
+        "actions": lifecycle.staff_actions(item, now=now, is_manager=is_manager, answer=answer),
+        "overdue": item.is_overdue(now),
         "staff_choices": sorted({m.staff for m in members}, key=lambda s: s.full_name),
-        "units": Unit.objects.filter(kind__in=["ward", "commune", "department", "service_centre", "city"]).order_by("path"),
+        "units": Unit.objects.filter(kind__in=services.HANDLING_UNIT_KINDS).order_by("path"),
         "contact": contact, "revealed": reveal, "AnswerStatus": AnswerStatus, "Status": Status,
         "alerts": item.alerts.select_related("unit"),
-        "now": timezone.now(),
+        "now": now,
     }
 
 
@@ -273,6 +277,8 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
     post = request.POST
     user = request.user
     try:
+        if action not in lifecycle.Action.values or action in lifecycle.CITIZEN_ACTIONS:
+            raise ValidationFailed(_("Thao tác không hợp lệ."))
         if action == "assign":
             from kycuong.org.models import Staff
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from kycuong.core.api import ERRORS
 from kycuong.core.errors import NotFound, ValidationFailed
@@ -36,7 +37,14 @@ class AreaOut(Schema):
     estimated_wait_minutes: int
 
 
-class TicketIssueIn(Schema):
+class StrictIn(Schema):
+    """Input with unknown fields refused (422 naming the field): in particular no client-supplied
+    time (`at`, `issued_at`…): every event takes the server clock (issue 10)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TicketIssueIn(StrictIn):
     area_id: int
     priority: str = Priority.NONE
 
@@ -119,11 +127,11 @@ class CounterOut(Schema):
     current: ConsoleTicketOut | None
 
 
-class TransferIn(Schema):
+class TransferIn(StrictIn):
     area_id: int
 
 
-class LinkDossierIn(Schema):
+class LinkDossierIn(StrictIn):
     code: str
 
 
@@ -138,7 +146,7 @@ class MetricOut(Schema):
     avg_service_minutes: float | None
 
 
-class DevicePairIn(Schema):
+class DevicePairIn(StrictIn):
     kind: str
     unit: str
     counter_number: int | None = None

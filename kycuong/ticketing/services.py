@@ -8,14 +8,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from kycuong.org.models import Staff, Unit, UnitKind
+from kycuong.org.models import Membership, Staff, Unit, UnitKind
 from kycuong.org.scoping import scope_for
 
+from . import lifecycle
+from .lifecycle import Action
 from .models import (
     AT_COUNTER_STATUSES,
     Counter,
@@ -32,8 +35,26 @@ from .models import (
 HALL_UNIT_KINDS = (UnitKind.RECEPTION_POINT, UnitKind.WARD, UnitKind.COMMUNE)
 
 
-def _now(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
+def _now() -> dt.datetime:
+    """Every event takes the server clock (issue 10): no service accepts a time from its caller."""
+    return timezone.now()
+
+
+def is_member_at(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:
+    """`staff` is active and holds a membership in force on `on` (today by default; `active_from`
+    ≤ on ≤ `active_to`, either bound may be empty) in `unit` or a unit below it."""
+    on = on or timezone.localdate()
+    return staff.is_active and (
+        Membership.objects.filter(staff=staff, unit__path__startswith=unit.path)
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=on))
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=on))
+        .exists())
+
+
+def _ensure_member(staff: Staff, counter: Counter) -> None:
+    if not is_member_at(staff, counter.unit):
+        raise Forbidden(_("%(name)s không công tác tại %(unit)s nên không phục vụ được quầy này.")
+                        % {"name": staff.full_name, "unit": counter.unit.name}, code="not_member_of_counter_unit")
 
 
 def _user_of(staff: Staff | None) -> Any:
@@ -82,14 +103,17 @@ def counter_create(*, unit: Unit, number: int, areas: Iterable[ServiceArea], nam
     return counter
 
 
-def counter_take(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Counter:
-    """The officer sits down at `counter` (and leaves any other counter): the tablet now shows them."""
+def counter_take(*, counter: Counter, staff: Staff) -> Counter:
+    """The officer sits down at `counter` (and leaves any other counter): the tablet now shows
+    them. Only an active officer with a membership in force at the counter's reception point (or
+    one-stop desk) may: seeing the unit (a city-wide role) is not enough to serve there."""
     user = _user_of(staff)
     if user is not None and not scope_for(user).allows(counter.unit_id):
         raise NotFound(_("Không tìm thấy hoặc bạn không có quyền xem."))
-    now = _now(at)
+    now = _now()
     with transaction.atomic():
-        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        counter = Counter.objects.select_for_update().select_related("unit").get(pk=counter.pk)
+        _ensure_member(staff, counter)
         previous = counter.staff_id
         for other in Counter.objects.select_for_update().filter(staff=staff).exclude(pk=counter.pk):
             other.staff = None
@@ -104,7 +128,7 @@ def counter_take(*, counter: Counter, staff: Staff, at: dt.datetime | None = Non
     return counter
 
 
-def counter_leave(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Counter:
+def counter_leave(*, counter: Counter, staff: Staff) -> Counter:
     with transaction.atomic():
         counter = Counter.objects.select_for_update().get(pk=counter.pk)
         if counter.staff_id != staff.pk:
@@ -112,7 +136,7 @@ def counter_leave(*, counter: Counter, staff: Staff, at: dt.datetime | None = No
         counter.staff = None
         counter.staffed_since = None
         counter.save(update_fields=["staff", "staffed_since"])
-        audit_record(action="ticketing.counter.leave", obj=counter, actor=_user_of(staff), at=_now(at))
+        audit_record(action="ticketing.counter.leave", obj=counter, actor=_user_of(staff), at=_now())
     return counter
 
 
@@ -156,8 +180,8 @@ def ticket_code(letter: str, number: int) -> str:
     return f"{letter}-{number:03d}"
 
 
-def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.datetime | None = None,
-                 device: Device | None = None, actor: Any = None) -> Ticket:
+def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, device: Device | None = None,
+                 actor: Any = None) -> Ticket:
     """Issue the next ticket of `area` today. Numbers restart daily per area, unique and gap-free
     under concurrent issue (see `_number_ticket`). No personal data is taken."""
     if priority not in Priority.values:
@@ -166,7 +190,7 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.dat
         raise ValidationFailed(_("Khu vực này tạm ngừng lấy số."), details={"field": "area"})
     if device is not None and device.unit_id != area.unit_id:
         raise NotFound(_("Không tìm thấy khu vực tại điểm tiếp nhận của thiết bị."))
-    now = _now(at)
+    now = _now()
     day = timezone.localdate(now)
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -187,10 +211,13 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, at: dt.dat
 
 
 def _locked_counter(counter: Counter, staff: Staff) -> Counter:
-    counter = Counter.objects.select_for_update().get(pk=counter.pk)
+    """The counter, locked, when `staff` is the officer signed in there and still in force at its
+    unit (a membership that ended since they took the counter no longer serves); else Forbidden."""
+    counter = Counter.objects.select_for_update().select_related("unit").get(pk=counter.pk)
     if counter.staff_id != staff.pk:
         raise Forbidden(_("Hãy nhận quầy trước khi gọi số: quầy này đang không do bạn phục vụ."),
                         code="not_at_counter")
+    _ensure_member(staff, counter)
     return counter
 
 
@@ -206,11 +233,11 @@ def _require_current(counter: Counter) -> Ticket:
     return ticket
 
 
-def ticket_call_next(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket | None:
+def ticket_call_next(*, counter: Counter, staff: Staff) -> Ticket | None:
     """Call the next waiting ticket of the areas this counter serves: the green channel first, then
     queue order. Returns None when nobody waits. Two counters never call the same ticket
     (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
-    now = _now(at)
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         current = _current(counter)
@@ -223,7 +250,7 @@ def ticket_call_next(*, counter: Counter, staff: Staff, at: dt.datetime | None =
                   .in_call_order().first())
         if ticket is None:
             return None
-        ticket.status = TicketStatus.CALLED
+        lifecycle.transition(ticket, Action.CALL)
         ticket.counter = counter
         ticket.officer = staff
         ticket.called_at = now
@@ -238,14 +265,13 @@ def ticket_call_next(*, counter: Counter, staff: Staff, at: dt.datetime | None =
     return ticket
 
 
-def ticket_recall(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+def ticket_recall(*, counter: Counter, staff: Staff) -> Ticket:
     """Call the current ticket again (the board shows it and chimes again)."""
-    now = _now(at)
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
-        if ticket.status != TicketStatus.CALLED:
-            raise Conflict(_("Số %(code)s đang được phục vụ, không cần gọi lại.") % {"code": ticket.code})
+        lifecycle.transition(ticket, Action.RECALL)
         ticket.called_at = now
         ticket.call_count += 1
         ticket.save(update_fields=["called_at", "call_count"])
@@ -254,14 +280,12 @@ def ticket_recall(*, counter: Counter, staff: Staff, at: dt.datetime | None = No
     return ticket
 
 
-def ticket_start(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
-    now = _now(at)
+def ticket_start(*, counter: Counter, staff: Staff) -> Ticket:
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
-        if ticket.status != TicketStatus.CALLED:
-            raise Conflict(_("Số %(code)s đã bắt đầu phục vụ.") % {"code": ticket.code})
-        ticket.status = TicketStatus.SERVING
+        lifecycle.transition(ticket, Action.START)
         ticket.serving_started_at = now
         ticket.officer = staff
         ticket.save(update_fields=["status", "serving_started_at", "officer"])
@@ -269,16 +293,16 @@ def ticket_start(*, counter: Counter, staff: Staff, at: dt.datetime | None = Non
     return ticket
 
 
-def ticket_finish(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
+def ticket_finish(*, counter: Counter, staff: Staff) -> Ticket:
     """Finish serving the current ticket; from now the counter tablet may ask for a rating."""
-    now = _now(at)
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
         started = ticket.serving_started_at or ticket.called_at or now
         if ticket.serving_started_at is None:
             ticket.serving_started_at = started
-        ticket.status = TicketStatus.DONE
+        lifecycle.transition(ticket, Action.FINISH)
         ticket.finished_at = now
         ticket.officer = staff
         ticket.service_seconds = max(0, int((now - started).total_seconds()))
@@ -288,24 +312,22 @@ def ticket_finish(*, counter: Counter, staff: Staff, at: dt.datetime | None = No
     return ticket
 
 
-def ticket_no_show(*, counter: Counter, staff: Staff, at: dt.datetime | None = None) -> Ticket:
-    now = _now(at)
+def ticket_no_show(*, counter: Counter, staff: Staff) -> Ticket:
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
-        if ticket.status != TicketStatus.CALLED:
-            raise Conflict(_("Số %(code)s đang được phục vụ, không thể đánh dấu vắng mặt.") % {"code": ticket.code})
-        ticket.status = TicketStatus.NO_SHOW
+        lifecycle.transition(ticket, Action.NO_SHOW)
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
         audit_record(action="ticketing.ticket.no_show", obj=ticket, actor=_user_of(staff), at=now)
     return ticket
 
 
-def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea, at: dt.datetime | None = None) -> Ticket:
+def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea) -> Ticket:
     """Send the current ticket to another area of the same reception point. It keeps its printed
     number and its place by time (queued_at), so the citizen does not queue again from the back."""
-    now = _now(at)
+    now = _now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
@@ -314,9 +336,12 @@ def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea, at:
                                    details={"field": "area"})
         if to_area.pk == ticket.area_id:
             raise ValidationFailed(_("Số này đã ở khu vực %(area)s.") % {"area": to_area.name}, details={"field": "area"})
+        if not to_area.counters.filter(is_active=True).exists():
+            raise ValidationFailed(_("Khu vực %(area)s chưa có quầy nào phục vụ: số chuyển đến sẽ không được gọi.")
+                                   % {"area": to_area.name}, details={"field": "area"}, code="area_without_counter")
         from_area = ticket.area_id
         ticket.area = to_area
-        ticket.status = TicketStatus.WAITING
+        lifecycle.transition(ticket, Action.TRANSFER)
         ticket.counter = None
         ticket.officer = None
         ticket.serving_started_at = None
@@ -389,18 +414,16 @@ def tickets_close_day(*, before: dt.date, now: dt.datetime | None = None) -> dic
     area's average — so no counter starts the morning blocked by yesterday's number; rows left
     unnumbered by a crash inside `ticket_issue` are removed. Waiting tickets are left as they are
     (they never reached a counter, and call_next only calls today's)."""
-    now = _now(now)
+    now = now or _now()
     result = {"no_show": 0, "done": 0, "removed": 0}
     with transaction.atomic():
         for ticket in (Ticket.objects.select_for_update().select_related("area")
                        .filter(day__lt=before, status__in=AT_COUNTER_STATUSES)):
-            if ticket.status == TicketStatus.CALLED:
-                ticket.status = TicketStatus.NO_SHOW
+            if lifecycle.transition(ticket, Action.CLOSE_DAY) == TicketStatus.CALLED:
                 ticket.finished_at = ticket.called_at
                 result["no_show"] += 1
             else:
                 start = ticket.serving_started_at or ticket.called_at or now
-                ticket.status = TicketStatus.DONE
                 ticket.finished_at = start + dt.timedelta(minutes=ticket.area.default_service_minutes)
                 ticket.service_seconds = ticket.area.default_service_minutes * 60
                 result["done"] += 1

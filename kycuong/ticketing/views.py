@@ -24,7 +24,7 @@ from kycuong.org.models import Unit
 from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import staff_for_user
 
-from . import selectors, services
+from . import lifecycle, selectors, services
 from .auth import DEVICE_COOKIE, device_from_request
 from .models import Counter, DeviceKind, Priority, ServiceArea, Ticket, TicketStatus
 
@@ -166,7 +166,9 @@ def _console_context(request: HttpRequest, counter: Counter) -> dict[str, Any]:
     last_finished = None if current else selectors.counter_last_finished(counter)
     return {"counter": counter, "current": current, "queue": queue, "waiting": waiting, "served": served,
             "is_mine": staff is not None and counter.staff_id == staff.pk, "staff": staff,
-            "other_areas": ServiceArea.objects.filter(unit_id=counter.unit_id, is_active=True).exclude(
+            "actions": lifecycle.console_actions(current),
+            "other_areas": ServiceArea.objects.filter(unit_id=counter.unit_id, is_active=True,
+                                                      counters__is_active=True).distinct().exclude(
                 pk=current.area_id if current else 0).order_by("order"),
             "link_ticket": current or last_finished,
             "dossier_intake_url": _dossier_intake_url()}

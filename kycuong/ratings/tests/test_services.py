@@ -14,13 +14,23 @@ from kycuong.ticketing import services as ticketing
 from kycuong.ticketing.tests.factories import make_dossier
 
 
-def served(hall, *, counter=None, staff=None, at=None):
+def served(hall, *, counter=None, staff=None, at=None, clock=None):
+    """A ticket served at the counter; with `at`, served then (the clock is moved, since the
+    ticketing services take the server's time) and the clock is brought back to the present."""
     counter = counter or hall.counter1
     staff = staff or hall.officer1
+    present = timezone.now()
+    if at is not None:
+        clock.move_to(at - dt.timedelta(minutes=1), tick=False)
     ticketing.ticket_issue(area=hall.area_a)
     ticketing.ticket_call_next(counter=counter, staff=staff)
     ticketing.ticket_start(counter=counter, staff=staff)
-    return ticketing.ticket_finish(counter=counter, staff=staff, at=at)
+    if at is not None:
+        clock.move_to(at, tick=False)
+    ticket = ticketing.ticket_finish(counter=counter, staff=staff)
+    if at is not None:
+        clock.move_to(present, tick=False)
+    return ticket
 
 
 def test_tablet_rating_ties_everything(hall, org):
@@ -86,16 +96,16 @@ def test_unserved_ticket_cannot_be_rated(hall):
     assert exc.value.code == "not_served"
 
 
-def test_rating_window_closes_after_15_minutes(hall):
-    ticket = served(hall, at=timezone.now() - dt.timedelta(minutes=16))
+def test_rating_window_closes_after_15_minutes(hall, time_machine):
+    ticket = served(hall, at=timezone.now() - dt.timedelta(minutes=16), clock=time_machine)
     with pytest.raises(Conflict) as exc:
         services.rating_submit_kiosk(device=hall.tablet1, ticket_id=ticket.pk, level="satisfied", idempotency_key=uuid.uuid4())
     assert exc.value.code == "rating_window_closed"
 
 
-def test_offline_rating_resent_later_uses_tablet_time(hall):
+def test_offline_rating_resent_later_uses_tablet_time(hall, time_machine):
     finished = timezone.now() - dt.timedelta(hours=2)
-    ticket = served(hall, at=finished)
+    ticket = served(hall, at=finished, clock=time_machine)
     rating, _ = services.rating_submit_kiosk(device=hall.tablet1, ticket_id=ticket.pk, level="satisfied",
                                              idempotency_key=uuid.uuid4(), rated_at=finished + dt.timedelta(minutes=2))
     assert rating.rated_at == finished + dt.timedelta(minutes=2)

@@ -56,13 +56,14 @@ def test_public_status_has_no_personal_data(hall):
     assert Client().get("/api/v1/ticketing/public/tickets/nope").status_code == 404
 
 
-def test_board_shows_now_serving_and_version_changes_on_recall(hall):
+def test_board_shows_now_serving_and_version_changes_on_recall(hall, time_machine):
     services.ticket_issue(area=hall.area_a)
     services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
     b1 = Client().get(f"/api/v1/ticketing/public/board/{hall.unit.code}").json()
     assert b1["serving"][0]["ticket"] == "A-001" and b1["serving"][0]["counter"] == "Quầy 1"
     assert b1["latest"] == {"ticket": "A-001", "counter": "Quầy 1"}
-    services.ticket_recall(counter=hall.counter1, staff=hall.officer1, at=timezone.now() + dt.timedelta(seconds=5))
+    time_machine.move_to(timezone.now() + dt.timedelta(seconds=5), tick=False)
+    services.ticket_recall(counter=hall.counter1, staff=hall.officer1)
     b2 = Client().get(f"/api/v1/ticketing/public/board/{hall.unit.code}").json()
     assert b2["version"] != b1["version"]
 
@@ -102,14 +103,20 @@ def test_pairing_needs_a_manager_and_shows_token_once(hall, org, api_client_for)
     assert admin.post(f"/api/v1/ticketing/devices/{device.pk}/revoke").json()["revoked_at"]
 
 
-def test_metrics_api(hall, org, api_client_for):
+def test_metrics_api(hall, org, api_client_for, time_machine):
     now = timezone.now()
-    services.ticket_issue(area=hall.area_a, at=now - dt.timedelta(minutes=30))
-    services.ticket_issue(area=hall.area_a, at=now - dt.timedelta(minutes=29))
-    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1, at=now - dt.timedelta(minutes=20))
-    services.ticket_finish(counter=hall.counter1, staff=hall.officer1, at=now - dt.timedelta(minutes=10))
-    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1, at=now - dt.timedelta(minutes=9))
-    services.ticket_no_show(counter=hall.counter1, staff=hall.officer1, at=now - dt.timedelta(minutes=8))
+    time_machine.move_to(now - dt.timedelta(minutes=30), tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(now - dt.timedelta(minutes=29), tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(now - dt.timedelta(minutes=20), tick=False)
+    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
+    time_machine.move_to(now - dt.timedelta(minutes=10), tick=False)
+    services.ticket_finish(counter=hall.counter1, staff=hall.officer1)
+    time_machine.move_to(now - dt.timedelta(minutes=9), tick=False)
+    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
+    time_machine.move_to(now - dt.timedelta(minutes=8), tick=False)
+    services.ticket_no_show(counter=hall.counter1, staff=hall.officer1)
     client = api_client_for(org.user("admin"))
     day = timezone.localdate().isoformat()
     rows = client.get(f"/api/v1/ticketing/metrics?date_from={day}&date_to={day}&group_by=area").json()

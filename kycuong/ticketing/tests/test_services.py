@@ -17,24 +17,32 @@ from kycuong.ticketing.selectors import queue_position
 AT = dt.datetime(2026, 11, 20, 8, 0, tzinfo=TZ)
 
 
-def test_numbers_are_consecutive_per_area_and_formatted(hall):
-    a = [services.ticket_issue(area=hall.area_a, at=AT + dt.timedelta(minutes=i)) for i in range(3)]
-    b = services.ticket_issue(area=hall.area_b, at=AT)
+def test_numbers_are_consecutive_per_area_and_formatted(hall, time_machine):
+    a = []
+    for i in range(3):
+        time_machine.move_to(AT + dt.timedelta(minutes=i), tick=False)
+        a.append(services.ticket_issue(area=hall.area_a))
+    time_machine.move_to(AT, tick=False)
+    b = services.ticket_issue(area=hall.area_b)
     assert [t.code for t in a] == ["A-001", "A-002", "A-003"]
     assert b.code == "B-001"
     assert AuditEvent.objects.filter(action="ticketing.ticket.issue").count() == 4
 
 
-def test_numbers_restart_next_day(hall):
-    services.ticket_issue(area=hall.area_a, at=AT)
-    services.ticket_issue(area=hall.area_a, at=AT)
-    next_day = services.ticket_issue(area=hall.area_a, at=AT + dt.timedelta(days=1))
+def test_numbers_restart_next_day(hall, time_machine):
+    time_machine.move_to(AT, tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(AT, tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(AT + dt.timedelta(days=1), tick=False)
+    next_day = services.ticket_issue(area=hall.area_a)
     assert next_day.code == "A-001" and next_day.day == dt.date(2026, 11, 21)
 
 
-def test_day_is_local_date_not_utc(hall):
+def test_day_is_local_date_not_utc(hall, time_machine):
     # 06:30 in Hanoi is 23:30 UTC the previous day.
-    ticket = services.ticket_issue(area=hall.area_a, at=dt.datetime(2026, 11, 20, 6, 30, tzinfo=TZ))
+    time_machine.move_to(dt.datetime(2026, 11, 20, 6, 30, tzinfo=TZ), tick=False)
+    ticket = services.ticket_issue(area=hall.area_a)
     assert ticket.day == dt.date(2026, 11, 20)
 
 
@@ -51,11 +59,14 @@ def test_inactive_area_refuses_tickets(hall):
         services.ticket_issue(area=hall.area_b)
 
 
-def test_call_next_serves_green_channel_first_then_queue_order(hall):
+def test_call_next_serves_green_channel_first_then_queue_order(hall, time_machine):
     now = timezone.now()
-    first = services.ticket_issue(area=hall.area_a, at=now - dt.timedelta(minutes=10))
-    services.ticket_issue(area=hall.area_a, at=now - dt.timedelta(minutes=9))
-    elderly = services.ticket_issue(area=hall.area_a, priority=Priority.ELDERLY, at=now - dt.timedelta(minutes=1))
+    time_machine.move_to(now - dt.timedelta(minutes=10), tick=False)
+    first = services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(now - dt.timedelta(minutes=9), tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(now - dt.timedelta(minutes=1), tick=False)
+    elderly = services.ticket_issue(area=hall.area_a, priority=Priority.ELDERLY)
     called = services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
     assert called.pk == elderly.pk and called.status == TicketStatus.CALLED and called.counter_id == hall.counter1.pk
     services.ticket_finish(counter=hall.counter1, staff=hall.officer1)
@@ -90,14 +101,19 @@ def test_two_counters_never_get_the_same_ticket(hall):
     assert t1.pk != t2.pk
 
 
-def test_recall_start_finish_record_times(hall):
+def test_recall_start_finish_record_times(hall, time_machine):
     t0 = timezone.now() - dt.timedelta(minutes=30)
-    services.ticket_issue(area=hall.area_a, at=t0)
-    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1, at=t0 + dt.timedelta(minutes=12))
-    recalled = services.ticket_recall(counter=hall.counter1, staff=hall.officer1, at=t0 + dt.timedelta(minutes=13))
+    time_machine.move_to(t0, tick=False)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(t0 + dt.timedelta(minutes=12), tick=False)
+    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
+    time_machine.move_to(t0 + dt.timedelta(minutes=13), tick=False)
+    recalled = services.ticket_recall(counter=hall.counter1, staff=hall.officer1)
     assert recalled.call_count == 2
-    services.ticket_start(counter=hall.counter1, staff=hall.officer1, at=t0 + dt.timedelta(minutes=14))
-    done = services.ticket_finish(counter=hall.counter1, staff=hall.officer1, at=t0 + dt.timedelta(minutes=20))
+    time_machine.move_to(t0 + dt.timedelta(minutes=14), tick=False)
+    services.ticket_start(counter=hall.counter1, staff=hall.officer1)
+    time_machine.move_to(t0 + dt.timedelta(minutes=20), tick=False)
+    done = services.ticket_finish(counter=hall.counter1, staff=hall.officer1)
     assert done.status == TicketStatus.DONE
     assert done.wait_seconds == 12 * 60  # issue → first call
     assert done.service_seconds == 6 * 60
@@ -117,10 +133,12 @@ def test_no_show_only_for_called_ticket(hall):
     assert absent.status == TicketStatus.NO_SHOW and absent.finished_at is not None
 
 
-def test_transfer_keeps_number_and_place(hall):
+def test_transfer_keeps_number_and_place(hall, time_machine):
     now = timezone.now()
-    moved = services.ticket_issue(area=hall.area_a, at=now - dt.timedelta(minutes=20))
-    later_b = services.ticket_issue(area=hall.area_b, at=now - dt.timedelta(minutes=5))
+    time_machine.move_to(now - dt.timedelta(minutes=20), tick=False)
+    moved = services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(now - dt.timedelta(minutes=5), tick=False)
+    later_b = services.ticket_issue(area=hall.area_b)
     services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
     t = services.ticket_transfer(counter=hall.counter1, staff=hall.officer1, to_area=hall.area_b)
     assert t.code == "A-001" and t.area_id == hall.area_b.pk and t.status == TicketStatus.WAITING
@@ -221,15 +239,17 @@ def test_failed_numbering_leaves_no_unnumbered_ticket(hall):
     assert services.ticket_issue(area=hall.area_a).code == "A-001"
 
 
-def test_nightly_close_frees_counters_left_busy(hall):
-    yesterday = timezone.now() - dt.timedelta(days=1)
-    services.ticket_issue(area=hall.area_a, at=yesterday - dt.timedelta(minutes=30))
-    services.ticket_issue(area=hall.area_a, at=yesterday - dt.timedelta(minutes=29))
-    t1 = services.ticket_call_next(counter=hall.counter1, staff=hall.officer1, at=yesterday)
-    Ticket.objects.filter(pk=t1.pk).update(day=timezone.localdate(yesterday))
-    t2 = services.ticket_call_next(counter=hall.counter2, staff=hall.officer2, at=yesterday)
-    Ticket.objects.filter(pk=t2.pk).update(day=timezone.localdate(yesterday))
-    services.ticket_start(counter=hall.counter2, staff=hall.officer2, at=yesterday)
+def test_nightly_close_frees_counters_left_busy(hall, time_machine):
+    today = timezone.now()
+    yesterday = today - dt.timedelta(days=1)
+    time_machine.move_to(yesterday - dt.timedelta(minutes=30), tick=False)
+    services.ticket_issue(area=hall.area_a)
+    services.ticket_issue(area=hall.area_a)
+    time_machine.move_to(yesterday, tick=False)
+    services.ticket_call_next(counter=hall.counter1, staff=hall.officer1)
+    services.ticket_call_next(counter=hall.counter2, staff=hall.officer2)
+    services.ticket_start(counter=hall.counter2, staff=hall.officer2)
+    time_machine.move_to(today, tick=False)
     result = services.tickets_close_day(before=timezone.localdate())
     assert result == {"no_show": 1, "done": 1, "removed": 0}
     assert services.tickets_close_day(before=timezone.localdate()) == {"no_show": 0, "done": 0, "removed": 0}
