@@ -249,9 +249,19 @@ def time_used(dossier: Dossier, *, at: dt.datetime | None = None) -> float | Non
     return (total - remaining) / total
 
 
+def in_force_q(day: dt.date, prefix: str = "") -> Q:
+    """Memberships in force on `day`: `active_from` empty or ≤ day, `active_to` empty or > day
+    (`active_to` is the first day it no longer applies, as kycuong.org reads it)."""
+    return ((Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day}))
+            & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": day})))
+
+
 def staff_choices_for(unit: Unit) -> QuerySet[Staff]:
-    """Active staff of a unit and its sub-units (for assignment and reassignment)."""
-    return (Staff.objects.filter(is_active=True, memberships__unit__path__startswith=unit.path)
+    """Active staff with a membership in force today in a unit or its sub-units (for assignment and
+    reassignment): exactly who the services accept (`services.member_ensure`)."""
+    today = timezone.now().astimezone(TZ).date()
+    return (Staff.objects.filter(Q(is_active=True, memberships__unit__path__startswith=unit.path)
+                                 & in_force_q(today, "memberships__"))
             .distinct().order_by("full_name"))
 
 

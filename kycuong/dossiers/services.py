@@ -38,7 +38,7 @@ from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, ValidationFailed
 from kycuong.core.hooks import unit_activity_send
 from kycuong.core.periods import TZ
-from kycuong.org.models import Role, Staff, Unit
+from kycuong.org.models import Membership, Role, Staff, Unit
 from kycuong.org.scoping import scope_for
 from kycuong.procedures.models import Procedure, ProcedureStep, TimeUnit
 from kycuong.workdays.engine import DEFAULT_CUTOFF, OutOfRange, WorkCalendar
@@ -57,6 +57,7 @@ from .models import (
     Status,
     StepStatus,
 )
+from .selectors import in_force_q
 from .timeliness import outcome_for  # noqa: F401 (re-exported: replay and other apps use it here)
 
 if TYPE_CHECKING:
@@ -311,10 +312,12 @@ def _candidates(wanted: Iterable[tuple[Unit, str]], *,
     wanted = list(wanted)
     if not wanted and member is None:
         return []
+    today = local_day(timezone.now())
     cond = Q()
     for unit_id in {u.pk for u, _r in wanted}:
         roles = sorted({r for u, role in wanted if u.pk == unit_id for r in _assignee_roles(role)})
-        cond |= Q(is_active=True, memberships__unit_id=unit_id, memberships__role__in=roles)
+        cond |= Q(Q(is_active=True, memberships__unit_id=unit_id, memberships__role__in=roles)
+                  & in_force_q(today, "memberships__"))
     if member is not None:
         cond |= Q(pk=member[0].pk, memberships__unit_id=member[1].pk)
     return list(Staff.objects.filter(cond).annotate(_unit_id=F("memberships__unit_id"), _role=F("memberships__role"),
@@ -330,6 +333,23 @@ def _pick(candidates: list[WithAnnotations[Staff, _Membership]], unit: Unit, rol
 
 def _default_assignee(unit: Unit, role: str) -> Staff | None:
     return _pick(_candidates([(unit, role)]), unit, role)
+
+
+def member_ensure(staff: Staff, units: Sequence[Unit], *, field: str, at: dt.datetime) -> None:
+    """Work on a dossier goes only to someone who can see and do it (issue 10, item 2): an active
+    staff member (`Staff.is_active`) with a membership in force today in one of `units` or a unit
+    under it — the same subtree the HTML forms offer (`selectors.staff_choices_for`). Otherwise
+    ValidationFailed naming `field`, before anything changes."""
+    if not staff.is_active:
+        raise ValidationFailed(_("Cán bộ %(name)s không còn công tác.") % {"name": staff.full_name},
+                               details={"field": field})
+    subtree = Q()
+    for unit in units:
+        subtree |= Q(unit__path__startswith=unit.path)
+    if not Membership.objects.filter(in_force_q(local_day(at)), subtree, staff_id=staff.pk).exists():
+        raise ValidationFailed(
+            _("Cán bộ %(name)s không công tác tại %(unit)s nên không thể nhận hồ sơ này.")
+            % {"name": staff.full_name, "unit": ", ".join(str(u.name) for u in units)}, details={"field": field})
 
 
 #: One statement for the next number (PostgreSQL and SQLite ≥ 3.35 both have ON CONFLICT … RETURNING).
@@ -595,8 +615,7 @@ def dossier_assign(*, dossier: Dossier, assignee: Staff, actor: Staff | None,
         step = _active_step(dossier)
         if step is None:
             raise Conflict(_("Hồ sơ không có bước đang xử lý."))
-        if not assignee.is_active:
-            raise ValidationFailed(_("Cán bộ không còn công tác."), details={"field": "assignee"})
+        member_ensure(assignee, [step.unit], field="assignee", at=at)
         previous = step.assignee
         step.assignee = assignee
         step.save(update_fields=["assignee"])
@@ -628,6 +647,7 @@ def dossier_hand_over(*, dossier: Dossier, actor: Staff | None,
         nxt.status = StepStatus.ACTIVE
         nxt.started_at = at
         if to_staff is not None:
+            member_ensure(to_staff, [nxt.unit], field="to_staff", at=at)
             nxt.assignee = to_staff
         nxt.save(update_fields=["status", "started_at", "assignee"])
         dossier.status = Status.IN_PROGRESS
@@ -652,6 +672,8 @@ def dossier_transfer(*, dossier: Dossier, to_unit: Unit, actor: Staff | None, re
         dossier = _lock(dossier, allowed=[Status.RECEIVED, Status.IN_PROGRESS], expected_version=expected_version)
         if to_unit.pk == dossier.current_unit_id:
             raise ValidationFailed(_("Hồ sơ đang ở đơn vị này."), details={"field": "to_unit"})
+        if to_staff is not None:
+            member_ensure(to_staff, [to_unit], field="to_staff", at=at)
         step = _active_step(dossier)
         from_unit = dossier.current_unit
         if step is not None:
@@ -829,10 +851,9 @@ def dossier_reassign_accountable(*, dossier: Dossier, accountable: Staff, actor:
         scope = scope_for(actor.user)
         if not (scope.manages(dossier.unit_id) or scope.manages(dossier.current_unit_id)):
             raise Forbidden(_("Chỉ lãnh đạo đơn vị mới được đổi cán bộ chịu trách nhiệm."))
-    if not accountable.is_active:
-        raise ValidationFailed(_("Cán bộ không còn công tác."), details={"field": "accountable"})
     with transaction.atomic():
         dossier = _lock(dossier, allowed=[Status.SUBMITTED, *OPEN_STATUSES], expected_version=expected_version)
+        member_ensure(accountable, [dossier.unit, dossier.current_unit], field="accountable", at=at)
         previous = dossier.accountable
         if previous is not None and previous.pk == accountable.pk:
             raise ValidationFailed(_("Cán bộ này đang chịu trách nhiệm hồ sơ."), details={"field": "accountable"})
