@@ -44,7 +44,7 @@ KYCUONG_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kycuong.core.apps.KycuongAdminConfig",  # django.contrib.admin with the audited site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from . import context
+from .auditchain import chain_advance, chain_link, chain_lock, chain_store, content_digest, event_values
 from .models import AuditEvent, PersonalDataAccess
 
 
@@ -31,14 +32,18 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     unit_id: int | None = None,
     at: Any = None,
+    ip: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event (who, what, which object, what changed, when, from which IP)."""
+    """Append one audit event (who, what, which object, what changed, when, from which IP).
+
+    The row is chained (kycuong.core.auditchain): one extra statement moves the chain head, which
+    stays locked until the caller's transaction ends, so call this as the last write."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
         if unit_id is None:
             unit_id = getattr(obj, "unit_id", None)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         at=at or timezone.now(),
         action=action,
         object_type=object_type or "",
@@ -46,13 +51,17 @@ def audit_record(
         object_label=str(obj)[:300] if obj is not None else "",
         unit_id=unit_id,
         changes=_jsonable(changes or {}),
-        ip=context.current().ip,
+        ip=ip or context.current().ip,
         **_actor_fields(actor),
     )
+    with transaction.atomic(savepoint=False):
+        event.seq, event.prev_hash, event.hash = chain_advance(content_digest(event_values(event)))
+        event.save(force_insert=True)
+    return event
 
 
 def audit_record_many(events: list[dict[str, Any]]) -> None:
-    """Bulk variant for imports: same content, one INSERT."""
+    """Bulk variant for imports and the demo: same content, one lock of the chain head, bulk INSERTs."""
     ip = context.current().ip
     now = timezone.now()
     rows = []
@@ -71,7 +80,13 @@ def audit_record_many(events: list[dict[str, Any]]) -> None:
                 **actor_fields,
             )
         )
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    if not rows:
+        return
+    with transaction.atomic(savepoint=False):
+        head = chain_lock()
+        seq, prev_hash, row_hash = chain_link(rows, seq=head.seq, prev_hash=head.hash)
+        AuditEvent.objects.bulk_create(rows, batch_size=1000)
+        chain_store(seq=seq, prev_hash=prev_hash, row_hash=row_hash)
 
 
 def personal_data_access_record(*, obj: models.Model, fields: list[str], actor: Any = None, purpose: str = "") -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from kycuong.core.auditchain import chain_verify
 from kycuong.core.demodata import DEMO_PASSWORD, DemoContext, build_demo
 from kycuong.org.demo import DEMO_ACCOUNTS
 
@@ -49,6 +50,7 @@ def crawl(client, start: str, seen_assets: set[str]) -> dict[str, int]:
 @pytest.mark.django_db
 def test_every_linked_page_works_for_every_role(client):
     build_demo(DemoContext(log=lambda s: None, scale=0.05))
+    assert chain_verify().ok, chain_verify().broken  # the demo's audit trail is one intact hash chain
     assets: set[str] = set()
     problems = []
     for status_map in [crawl(client, "/", assets)]:
@@ -62,3 +64,5 @@ def test_every_linked_page_works_for_every_role(client):
     client.logout()
     missing = [a for a in sorted(assets) if client.get(a).status_code != 200]
     assert missing == []
+    report = chain_verify()  # the logins of the crawl extended it
+    assert report.ok and report.count > 0, report.broken
