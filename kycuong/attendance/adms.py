@@ -9,16 +9,15 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .models import Device
-from .services import (
-    device_commands_acknowledge,
-    device_commands_fetch,
+from .ingest import (
     device_touch,
     device_trusts,
     raw_push_parse,
     raw_push_store,
     unknown_device_log,
 )
+from .models import Device
+from .services import device_commands_acknowledge, device_commands_fetch
 
 log = logging.getLogger(__name__)
 

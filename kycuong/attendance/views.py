@@ -305,13 +305,14 @@ def device_page(request: HttpRequest, pk: int) -> HttpResponse:
 def correction_page(request: HttpRequest) -> HttpResponse:
     """A staff member's punches on one day; the head adds a missing punch or voids a wrong one, with a reason."""
     staff = get_object_or_404(Staff, code=request.GET.get("can-bo", ""))
-    unit_id = services._staff_unit_id(staff)
-    if not scope_for(request.user).allows(unit_id):
-        raise Http404
     try:
         day = dt.date.fromisoformat(request.GET.get("ngay", ""))
     except ValueError:
         day = timezone.localdate()
+    # The day is corrected by the head of the unit the person belonged to on that day.
+    unit_id = services._staff_unit_id(staff, on=day) or services._staff_unit_id(staff)
+    if not scope_for(request.user).allows(unit_id):
+        raise Http404
     can_manage = scope_for(request.user).manages(unit_id)
     form = CorrectionForm(request.POST or None,
                           initial={"at": dt.datetime.combine(day, dt.time(8, 0)).strftime("%Y-%m-%dT%H:%M")})

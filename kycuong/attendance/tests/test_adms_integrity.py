@@ -159,3 +159,36 @@ def test_drift_is_read_from_real_time_uploads_only(device):
     device.refresh_from_db()
     assert -260 <= device.clock_drift_seconds <= -220
     assert Punch.objects.get(pin="3").clock_suspect
+
+
+# --- screens -----------------------------------------------------------------------------------
+
+def test_a_head_registers_a_terminal_with_its_address_and_changes_it(client, org):
+    client.force_login(org.user("head_a"))
+    response = client.post("/cham-cong/may/", {"serial_number": "NEW0001", "unit": org.ward_a.pk, "location": "Sảnh",
+                                               "allowed_ips": "10.26.4.201"})
+    device = Device.objects.get(serial_number="NEW0001")
+    assert response.status_code == 302 and device.allowed_ips == "10.26.4.201/32"
+    client.post(f"/cham-cong/may/{device.pk}/", {"action": "trust", "allowed_ips": "10.26.4.0/24"})
+    device.refresh_from_db()
+    assert device.allowed_ips == "10.26.4.0/24"
+    page = client.post(f"/cham-cong/may/{device.pk}/", {"action": "trust", "allowed_ips": "nonsense"}, follow=True)
+    assert "Địa chỉ IP không hợp lệ" in page.content.decode()
+    device.refresh_from_db()
+    assert device.allowed_ips == "10.26.4.0/24"
+    assert AuditEvent.objects.filter(action="attendance.device.trust").count() == 1
+
+
+def test_held_punches_are_listed_and_decided_on_the_requests_page(client, org, device):
+    Device.objects.filter(pk=device.pk).update(last_push_at=timezone.now())
+    Terminal(device.serial_number).push("ATTLOG", _line("1", "2026-11-18 07:55:00"))
+    held = Punch.objects.get()
+    assert held.held
+    client.force_login(org.user("head_b"))  # another unit's head cannot see or decide it
+    assert client.post("/cham-cong/duyet-don/", {"punch": held.pk, "decision": "accept", "note": "x"}).status_code == 404
+    client.force_login(org.user("head_a"))
+    html = client.get("/cham-cong/duyet-don/").content.decode()
+    assert 'id="held"' in html and "18/11/2026 07:55:00" in html
+    client.post("/cham-cong/duyet-don/", {"punch": held.pk, "decision": "reject", "note": "Máy bị giả mạo"})
+    held.refresh_from_db()
+    assert held.voided_at is not None and held.note == "Máy bị giả mạo"
