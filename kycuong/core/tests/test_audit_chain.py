@@ -210,3 +210,44 @@ def test_content_read_back_from_the_database_hashes_the_same(org, ip):
     stored = AuditEvent.objects.get(pk=event.pk)
     assert content_digest(event_values(stored)) == content_digest(event_values(event))
     assert chain_verify().ok
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_concurrent_writers_keep_one_gapless_chain(transactional_db):
+    import threading
+
+    from django.db import connections
+
+    workers, rounds, errors = 4, 10, []
+    barrier = threading.Barrier(workers)
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(rounds):
+                try:
+                    with transaction.atomic():
+                        audit_record(action="test.concurrent", object_type="t", object_id=f"{n}-{i}-a")
+                        audit_record(action="test.concurrent", object_type="t", object_id=f"{n}-{i}-b")
+                        if i % 3 == 0:
+                            raise _Rollback
+                except _Rollback:
+                    pass
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    committed = workers * sum(2 for i in range(rounds) if i % 3)
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, committed + 1))
+    assert chain_verify().ok
