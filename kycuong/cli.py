@@ -1,7 +1,8 @@
 """`kycuong` console script: a thin wrapper over Django's management commands.
 
 `kycuong demo`, `kycuong import units FILE`, `kycuong export dossiers --period 2026-10`,
-`kycuong scorecard show ...` and every Django command (`kycuong migrate`, ...).
+`kycuong scorecard show ...`, `kycuong audit verify` (the audit trail's hash chain) and every Django
+command (`kycuong migrate`, ...).
 """
 
 from __future__ import annotations
