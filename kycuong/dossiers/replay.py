@@ -1,10 +1,11 @@
-"""Bulk replay of dossier histories: the same rules as services.py, without per-row queries.
+"""Bulk replay of dossier histories: the services' rules, without per-row queries.
 
 Imports (`interchange.py`) and the demo generator (`demo.py`) describe each dossier as a list of
-events; `Replayer.build` applies them in order with the pure helpers of services.py (due dates
-from the deciding unit's calendar with the cut-off, step plans, supplement shifts, outcome) and
-returns unsaved rows that `save_built` writes with bulk_create. tests/test_interchange.py checks
-that a history replayed here and through the services gives the same dossier.
+events; `Replayer.build` applies them in order through the one state machine (`lifecycle.py`: the
+same transition functions the services apply to locked rows, here on unsaved objects) with the
+services' pure helpers for planning (due dates from the deciding unit's calendar with the cut-off,
+step plans) and returns unsaved rows that `save_built` writes in bulk. Event times come from the
+history, bounded: in order, and never after the server's now plus the tolerance.
 """
 
 from __future__ import annotations
@@ -29,26 +30,16 @@ from kycuong.org.models import Membership, Role, Staff, Unit
 from kycuong.procedures.models import Procedure, ProcedureStep
 from kycuong.workdays.services import calendar_for
 
+from . import lifecycle
 from .models import (
     Dossier,
     DossierEvent,
     DossierSequence,
     DossierStep,
     EventSource,
-    EventType,
-    Status,
     StepStatus,
 )
-from .services import (
-    clock_start,
-    outcome_for,
-    procedure_due_at,
-    processing_seconds_for,
-    secret_new,
-    shifted_due,
-    step_plans,
-    warn_at_for,
-)
+from .services import clock_start, procedure_due_at, secret_new, step_plans, warn_at_for
 
 
 def clock_tolerance() -> dt.timedelta:
@@ -58,7 +49,6 @@ def clock_tolerance() -> dt.timedelta:
 
 
 CODE_RE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
-OPEN = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)
 
 
 _DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], dict[str, str]]] = {}
@@ -251,108 +241,67 @@ class Replayer:
 
     def _apply(self, d: Dossier, built: Built, steps: list[DossierStep], ev: Ev, i: int, cal: Any,
                due_at: dt.datetime | None) -> None:
-        t = ev.type
-        if t == EventType.SUBMITTED:
-            if d.status:
-                raise self._bad(d, ev, i)
-            d.status, d.submitted_at = Status.SUBMITTED, ev.at
+        """One event of the history: the state machine's transition (`lifecycle`) on the in-memory
+        dossier and steps, then the event row. An event the table does not allow is the line's error."""
+        action = lifecycle.action_for_event(ev.type, d.status)
+        if action is None:
+            raise ReplayError(_("Loại sự kiện không hợp lệ: %(type)s") % {"type": ev.type}, index=i)
+        if action == "return" and lifecycle.allowed("finish", d.status):
+            # interchange.md: without a `finished` event the finish moment is the return.
+            self._finish(d, steps, ev, cal, i)
+        if not lifecycle.allowed(action, d.status):
+            raise self._bad(d, ev, i)
+        if action == "submit":
+            lifecycle.submit(d, at=ev.at)
             self._event(built, ev, to_unit=d.unit)
-        elif t == EventType.RECEIVED:
-            if d.status not in ("", Status.SUBMITTED):
-                raise self._bad(d, ev, i)
-            self._receive(d, steps, ev, cal, due_at)
+        elif action in ("receive", "accept"):
+            self._receive(d, steps, ev, cal, due_at, action)
             self._event(built, ev, to_unit=d.unit, to_staff=d.accountable, new_due_at=d.due_at)
-        elif t == EventType.REFUSED:
-            if d.status not in ("", Status.SUBMITTED):
-                raise self._bad(d, ev, i)
-            d.status, d.closed_at = Status.REFUSED, ev.at
-            d.submitted_at = d.submitted_at or ev.at
+        elif action in ("refuse_intake", "refuse"):
+            lifecycle.refuse(d, action=action, at=ev.at)
             self._event(built, ev)
-        elif t == EventType.HANDED_OVER:
-            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
-                raise self._bad(d, ev, i)
-            active = next((s for s in steps if s.status == StepStatus.ACTIVE), None)
-            nxt = next((s for s in steps if active and s.order > active.order and s.status == StepStatus.PENDING), None)
-            if active is None or nxt is None:
-                raise ReplayError(_("Không còn bước tiếp theo để chuyển."), index=i)
-            active.status, active.finished_at = StepStatus.DONE, ev.at
-            active.outcome = outcome_for(finished_at=ev.at, due_at=active.due_at) if active.due_at else ""
-            nxt.status, nxt.started_at = StepStatus.ACTIVE, ev.at
-            if ev.to_staff is not None:
-                nxt.assignee = ev.to_staff
-            d.status, d.current_unit = Status.IN_PROGRESS, nxt.unit
+        elif action == "hand_over":
+            try:
+                active, nxt = lifecycle.hand_over(d, steps, at=ev.at, to_staff=ev.to_staff)
+            except lifecycle.NoNextStep:
+                raise ReplayError(_("Không còn bước tiếp theo để chuyển."), index=i) from None
             self._event(built, ev, active.order, from_unit=active.unit, to_unit=nxt.unit, from_staff=active.assignee,
                         to_staff=nxt.assignee, data={"outcome": active.outcome, "from_step": active.order,
                                                      "to_step": nxt.order})
-        elif t == EventType.TRANSFERRED:
-            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS) or ev.to_unit is None:
+        elif action == "transfer":
+            if ev.to_unit is None:
                 raise self._bad(d, ev, i)
             from_unit = d.current_unit
-            active = next((s for s in steps if s.status == StepStatus.ACTIVE), None)
-            if active is not None:
-                active.unit = ev.to_unit
-                active.assignee = ev.to_staff or self.assignee(ev.to_unit, active.role or Role.OFFICER)
-            d.current_unit, d.status = ev.to_unit, Status.IN_PROGRESS
-            self._event(built, ev, active.order if active else None, from_unit=from_unit, to_unit=ev.to_unit,
-                        to_staff=active.assignee if active else ev.to_staff)
-        elif t == EventType.SUPPLEMENT_REQUESTED:
-            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
-                raise self._bad(d, ev, i)
-            d.status, d.paused_at = Status.WAITING_SUPPLEMENT, ev.at
-            d.supplement_count += 1
+            current = lifecycle.active_step(steps)
+            assignee = ev.to_staff or (self.assignee(ev.to_unit, current.role or Role.OFFICER) if current else None)
+            step = lifecycle.transfer(d, steps, to_unit=ev.to_unit, assignee=assignee)
+            self._event(built, ev, step.order if step else None, from_unit=from_unit, to_unit=ev.to_unit,
+                        to_staff=step.assignee if step else ev.to_staff)
+        elif action == "request_supplement":
+            lifecycle.request_supplement(d, at=ev.at)
             self._event(built, ev, data={"supplement_count": d.supplement_count})
-        elif t == EventType.SUPPLEMENT_COMPLETED:
-            if d.status != Status.WAITING_SUPPLEMENT or d.due_at is None:
-                raise self._bad(d, ev, i)
-            paused = max(cal.working_seconds_between(d.paused_at, ev.at), 0)
-            d.due_at = shifted_due(calendar=cal, due_at=d.due_at, paused_seconds=paused)
-            if d.warn_at:
-                d.warn_at = shifted_due(calendar=cal, due_at=d.warn_at, paused_seconds=paused)
-            for s in steps:
-                if s.status in (StepStatus.ACTIVE, StepStatus.PENDING) and s.due_at:
-                    s.due_at = shifted_due(calendar=cal, due_at=s.due_at, paused_seconds=paused)
-                    if s.warn_at:
-                        s.warn_at = shifted_due(calendar=cal, due_at=s.warn_at, paused_seconds=paused)
-            d.paused_seconds += paused
-            d.paused_at, d.status = None, Status.IN_PROGRESS
-            self._event(built, ev, new_due_at=d.due_at, data={"paused_seconds": paused})
-        elif t == EventType.APOLOGIZED:
-            if d.status not in OPEN or ev.new_due_at is None or d.due_at is None:
-                raise self._bad(d, ev, i)
-            if ev.new_due_at <= max(ev.at, d.due_at):
+        elif action == "complete_supplement":
+            before = d.paused_seconds
+            lifecycle.complete_supplement(d, steps, at=ev.at, calendar=cal)
+            self._event(built, ev, new_due_at=d.due_at, data={"paused_seconds": d.paused_seconds - before})
+        elif action == "apologize":
+            if ev.new_due_at is None or not lifecycle.apologize(d, at=ev.at, new_due_at=ev.new_due_at):
                 raise ReplayError(_("Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm xin lỗi."), index=i)
-            d.apology_due_at = ev.new_due_at
             self._event(built, ev, new_due_at=ev.new_due_at)
-        elif t == EventType.FINISHED:
-            if d.status not in (Status.RECEIVED, Status.IN_PROGRESS):
-                raise self._bad(d, ev, i)
+        elif action == "finish":
             self._finish(d, steps, ev, cal, i)
             self._event(built, ev, data={"outcome": d.outcome})
-        elif t == EventType.RETURNED:
-            if d.status in (Status.RECEIVED, Status.IN_PROGRESS):
-                # interchange.md: without a `finished` event the finish moment is the return.
-                self._finish(d, steps, ev, cal, i)
-            elif d.status != Status.RESULT_READY:
-                raise self._bad(d, ev, i)
-            d.status, d.returned_at = Status.RETURNED, ev.at
+        elif action == "return":
+            lifecycle.return_result(d, at=ev.at)
             self._event(built, ev)
-        elif t in (EventType.WITHDRAWN, EventType.STOPPED):
-            allowed = (Status.SUBMITTED, *OPEN) if t == EventType.WITHDRAWN else OPEN
-            if d.status not in allowed:
-                raise self._bad(d, ev, i)
-            for s in steps:
-                if s.status in (StepStatus.ACTIVE, StepStatus.PENDING):
-                    s.status = StepStatus.SKIPPED
-            if d.paused_at is not None:
-                d.paused_seconds += max(cal.working_seconds_between(d.paused_at, ev.at), 0)
-                d.paused_at = None
-            d.status = Status.WITHDRAWN if t == EventType.WITHDRAWN else Status.STOPPED
-            d.closed_at = ev.at
+        elif action in ("withdraw", "stop"):
+            lifecycle.close(d, steps, action=action, at=ev.at, calendar=cal)
             self._event(built, ev)
-        else:
-            raise ReplayError(_("Loại sự kiện không hợp lệ: %(type)s") % {"type": t}, index=i)
+        else:  # assign / reassign: not part of the interchange format
+            raise ReplayError(_("Loại sự kiện không hợp lệ: %(type)s") % {"type": ev.type}, index=i)
 
-    def _receive(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, due_at: dt.datetime | None) -> None:
+    def _receive(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, due_at: dt.datetime | None,
+                 action: str) -> None:
         procedure = d.procedure
         if due_at is None:
             due_at = procedure_due_at(procedure=procedure, calendar=cal, at=ev.at)
@@ -375,28 +324,17 @@ class Replayer:
                                      warn_at=warn_at_for(calendar=cal, due_at=plan.due_at,
                                                          total_seconds=plan.allotted_seconds)))
         main = next((s for s in steps if s.role == Role.OFFICER and s.assignee is not None), None)
-        d.accountable = main.assignee if main else (ev.by or next((s.assignee for s in steps if s.assignee), None))
-        d.received_at = ev.at
-        d.submitted_at = d.submitted_at or ev.at
-        d.original_due_at = d.due_at = due_at
-        d.warn_at = warn_at_for(calendar=cal, due_at=due_at, total_seconds=total)
-        d.current_unit = steps[0].unit if steps else d.unit
-        d.status = Status.RECEIVED
+        lifecycle.receive(d, action=action, at=ev.at, due_at=due_at,
+                          warn_at=warn_at_for(calendar=cal, due_at=due_at, total_seconds=total),
+                          accountable=main.assignee if main else (ev.by or next((s.assignee for s in steps if s.assignee),
+                                                                                None)),
+                          current_unit=steps[0].unit if steps else d.unit)
 
     def _finish(self, d: Dossier, steps: list[DossierStep], ev: Ev, cal: Any, i: int) -> None:
         if d.due_at is None or d.received_at is None:  # set by `received`: the callers checked the status
             raise self._bad(d, ev, i)
-        for s in steps:
-            if s.status == StepStatus.ACTIVE:
-                s.status, s.finished_at = StepStatus.DONE, ev.at
-                s.outcome = outcome_for(finished_at=ev.at, due_at=s.due_at) if s.due_at else ""
-            elif s.status == StepStatus.PENDING:
-                s.status = StepStatus.SKIPPED
-        d.status, d.finished_at = Status.RESULT_READY, ev.at
-        d.outcome = outcome_for(finished_at=ev.at, due_at=d.due_at)
-        start = clock_start(procedure=d.procedure, calendar=cal, at=d.received_at)
-        d.processing_seconds = processing_seconds_for(calendar=cal, start=start, finished_at=ev.at,
-                                                      paused=d.paused_seconds)
+        lifecycle.finish(d, steps, at=ev.at, calendar=cal,
+                         clock_start=clock_start(procedure=d.procedure, calendar=cal, at=d.received_at))
 
 
 _HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -30,9 +30,10 @@ from kycuong.org.selectors import primary_unit_of, roles_of, staff_for_user
 from kycuong.procedures.selectors import procedure_by_code, procedure_deciding_units, procedure_search
 
 from . import forms as f
+from . import lifecycle
 from . import selectors as sel
 from . import services as svc
-from .models import OPEN_STATUSES, Dossier, Status
+from .models import Dossier, Status
 
 PAGE_SIZE = 50
 
@@ -173,36 +174,35 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
 
 @dataclass(frozen=True)
 class Action:
+    """A button of the detail screen. Which statuses show it is not written here: the state machine
+    (`lifecycle.TRANSITIONS[name]`) decides, so the screen offers exactly what the services accept."""
+
     name: str
     slug: str
     label: Any
-    statuses: tuple[str, ...]
     form: type
     tone: str = ""
     document: str = ""  # printable form after success
 
+    @property
+    def statuses(self) -> frozenset[str]:
+        return lifecycle.TRANSITIONS[self.name].sources
+
 
 ACTIONS = [
-    Action("accept", "tiep-nhan", gettext_lazy("Tiếp nhận"), (Status.SUBMITTED,), f.EmptyForm),
-    Action("refuse", "tu-choi", gettext_lazy("Từ chối tiếp nhận"), (Status.SUBMITTED,), f.ReasonForm, "danger", "03"),
-    Action("hand_over", "chuyen-buoc", gettext_lazy("Chuyển bước tiếp theo"), (Status.RECEIVED, Status.IN_PROGRESS),
-           f.HandOverForm),
-    Action("assign", "phan-cong", gettext_lazy("Phân công"), tuple(OPEN_STATUSES), f.AssignForm, "secondary"),
-    Action("transfer", "lien-thong", gettext_lazy("Chuyển liên thông"), (Status.RECEIVED, Status.IN_PROGRESS),
-           f.TransferForm, "secondary"),
-    Action("request_supplement", "yeu-cau-bo-sung", gettext_lazy("Yêu cầu bổ sung"),
-           (Status.RECEIVED, Status.IN_PROGRESS), f.ReasonForm, "secondary", "02"),
-    Action("complete_supplement", "da-bo-sung", gettext_lazy("Đã nhận bổ sung"), (Status.WAITING_SUPPLEMENT,),
-           f.NoteForm),
-    Action("apologize", "xin-loi", gettext_lazy("Thư xin lỗi, hẹn lại"), tuple(OPEN_STATUSES), f.ApologizeForm,
-           "secondary", "04"),
-    Action("finish", "co-ket-qua", gettext_lazy("Có kết quả"), (Status.RECEIVED, Status.IN_PROGRESS), f.FinishForm),
-    Action("return", "tra-ket-qua", gettext_lazy("Trả kết quả"), (Status.RESULT_READY,), f.EmptyForm),
-    Action("reassign", "doi-can-bo", gettext_lazy("Đổi cán bộ chịu trách nhiệm"),
-           (Status.SUBMITTED, *OPEN_STATUSES), f.ReassignForm, "secondary"),
-    Action("withdraw", "rut-ho-so", gettext_lazy("Công dân rút hồ sơ"), (Status.SUBMITTED, *OPEN_STATUSES),
-           f.ReasonForm, "danger"),
-    Action("stop", "dung-xu-ly", gettext_lazy("Dừng xử lý"), tuple(OPEN_STATUSES), f.ReasonForm, "danger"),
+    Action("accept", "tiep-nhan", gettext_lazy("Tiếp nhận"), f.EmptyForm),
+    Action("refuse", "tu-choi", gettext_lazy("Từ chối tiếp nhận"), f.ReasonForm, "danger", "03"),
+    Action("hand_over", "chuyen-buoc", gettext_lazy("Chuyển bước tiếp theo"), f.HandOverForm),
+    Action("assign", "phan-cong", gettext_lazy("Phân công"), f.AssignForm, "secondary"),
+    Action("transfer", "lien-thong", gettext_lazy("Chuyển liên thông"), f.TransferForm, "secondary"),
+    Action("request_supplement", "yeu-cau-bo-sung", gettext_lazy("Yêu cầu bổ sung"), f.ReasonForm, "secondary", "02"),
+    Action("complete_supplement", "da-bo-sung", gettext_lazy("Đã nhận bổ sung"), f.NoteForm),
+    Action("apologize", "xin-loi", gettext_lazy("Thư xin lỗi, hẹn lại"), f.ApologizeForm, "secondary", "04"),
+    Action("finish", "co-ket-qua", gettext_lazy("Có kết quả"), f.FinishForm),
+    Action("return", "tra-ket-qua", gettext_lazy("Trả kết quả"), f.EmptyForm),
+    Action("reassign", "doi-can-bo", gettext_lazy("Đổi cán bộ chịu trách nhiệm"), f.ReassignForm, "secondary"),
+    Action("withdraw", "rut-ho-so", gettext_lazy("Công dân rút hồ sơ"), f.ReasonForm, "danger"),
+    Action("stop", "dung-xu-ly", gettext_lazy("Dừng xử lý"), f.ReasonForm, "danger"),
 ]
 ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
@@ -210,7 +210,7 @@ ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 def _actions_for(request: HttpRequest, dossier: Dossier) -> list[Action]:
     scope = scope_for(request.user)
     manages = scope.manages(dossier.unit_id) or scope.manages(dossier.current_unit_id)
-    return [a for a in ACTIONS if dossier.status in a.statuses and (a.name != "reassign" or manages)]
+    return [a for a in ACTIONS if lifecycle.allowed(a.name, dossier.status) and (a.name != "reassign" or manages)]
 
 
 def _form_for(action: Action, dossier: Dossier, data: Any = None) -> Any:
