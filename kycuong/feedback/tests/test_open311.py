@@ -106,6 +106,9 @@ def test_post_with_api_key_creates_a_request_and_token_lookup_returns_it(org, ca
     ({"api_key": "KEY", "service_code": "duong-sa", "description": "không có vị trí"}, 400),
     ({"api_key": "KEY", "service_code": "duong-sa", "address_string": "x", "description": ""}, 400),
     ({"api_key": "KEY", "service_code": "duong-sa", "address_id": "H26.STP", "description": "y"}, 400),
+    # The receipt time is the server's (issue 10): a client-supplied one is refused, naming it.
+    ({"api_key": "KEY", "service_code": "duong-sa", "address_string": "x", "description": "y",
+      "requested_datetime": "2020-01-01T09:00:00+07:00"}, 400),
 ])
 def test_bad_posts_get_spec_errors_and_change_nothing(org, categories, data, status):
     _key, raw = services.open311_key_create(name="app")
@@ -117,6 +120,7 @@ def test_bad_posts_get_spec_errors_and_change_nothing(org, categories, data, sta
     assert resp.status_code == status
     [err] = resp.json()
     assert err["code"] == status and err["description"]
+    assert "requested_datetime" not in data or "requested_datetime" in err["description"]
     assert ET.fromstring(xml_resp.content).find("error/code").text == str(status)
     assert FeedbackItem.objects.count() == 0
 
