@@ -162,6 +162,7 @@ dossier_cols, dossier_exprs = columns(Dossier, {
 event_cols, event_exprs = columns(DossierEvent, {
     "dossier_id": "d.id", "type": "(ARRAY['received','finished','returned'])[k]",
     "at": "d.received_at + (k - 1) * interval '1 day'", "from_unit_id": "d.unit_id", "to_unit_id": "d.unit_id",
+    "recorded_at": "d.received_at + (k - 1) * interval '1 day'", "source": "'imported'",
 })
 with connection.cursor() as cur:
     if not REUSE:

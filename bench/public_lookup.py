@@ -132,6 +132,7 @@ dossier_cols, dossier_exprs = columns(Dossier, {{
 event_cols, event_exprs = columns(DossierEvent, {{
     "dossier_id": "d.id", "type": "(ARRAY['received','handed_over','handed_over','finished'])[k]",
     "at": "d.received_at + (k - 1) * interval '5 hours'", "from_unit_id": "d.unit_id", "to_unit_id": "d.unit_id",
+    "recorded_at": "d.received_at + (k - 1) * interval '5 hours'", "source": "'imported'",
 }})
 tables = "('dossiers_dossier', 'dossiers_dossierevent')"
 with connection.cursor() as cur:
