@@ -43,9 +43,9 @@ class Device(models.Model):
     remote_ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
     # Trust (docs/adms.md "Security"): the serial number is printed on the terminal, so a push is
     # accepted only from an allow-listed source address or with the device's secret key.
-    allowed_ips = models.CharField(_("địa chỉ IP được phép"), max_length=500, blank=True,
+    allowed_ips = models.CharField(_("địa chỉ IP được phép"), max_length=500, blank=True, default="", db_default="",
                                    help_text=_("Địa chỉ hoặc dải mạng (CIDR), cách nhau bởi dấu phẩy."))
-    key_hash = models.CharField(_("mã băm khoá thiết bị"), max_length=64, blank=True)
+    key_hash = models.CharField(_("mã băm khoá thiết bị"), max_length=64, blank=True, default="", db_default="")
 
     objects = ScopedQuerySet.as_manager()
 
@@ -133,8 +133,9 @@ class Punch(models.Model):
     # Held for review: a device punch dated too far before the device's previous upload (or its
     # registration). Stored, not counted, until the unit head accepts it (held=False) or rejects it
     # (voided with the reason).
-    held = models.BooleanField(_("chờ xem xét"), default=False)
-    held_reason = models.CharField(_("lý do giữ lại"), max_length=200, blank=True)
+    # Database defaults too: bulk loads (COPY) that predate these columns keep working.
+    held = models.BooleanField(_("chờ xem xét"), default=False, db_default=False)
+    held_reason = models.CharField(_("lý do giữ lại"), max_length=200, blank=True, default="", db_default="")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
