@@ -232,7 +232,7 @@ def test_failed_numbering_leaves_no_unnumbered_ticket(hall):
 
     from django.db import DatabaseError
 
-    with mock.patch("kycuong.ticketing.services._number_ticket", side_effect=DatabaseError("lost")), \
+    with mock.patch("kycuong.ticketing.services.tickets._number_ticket", side_effect=DatabaseError("lost")), \
             pytest.raises(DatabaseError):
         services.ticket_issue(area=hall.area_a)
     assert Ticket.objects.count() == 0

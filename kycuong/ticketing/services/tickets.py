@@ -1,144 +1,34 @@
-"""Writes for the service hall: areas, counters, tickets, devices. Each call is atomic and audited."""
+"""Queue tickets: issue (unique, gap-free numbers), call, recall, start, finish, no-show, transfer,
+link to a dossier, and the nightly close. Status changes follow `kycuong.ticketing.lifecycle`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from kycuong.org.models import Membership, Staff, Unit, UnitKind
+from kycuong.org.models import Staff
 from kycuong.org.scoping import scope_for
 
-from . import lifecycle
-from .lifecycle import Action
-from .models import (
+from .. import lifecycle
+from ..lifecycle import Action
+from ..models import (
     AT_COUNTER_STATUSES,
     Counter,
     Device,
-    DeviceKind,
     Priority,
     ServiceArea,
     Ticket,
     TicketSequence,
     TicketStatus,
 )
-
-#: Units that run a queue: reception points of the service centre and the one-stop desks of wards/communes.
-HALL_UNIT_KINDS = (UnitKind.RECEPTION_POINT, UnitKind.WARD, UnitKind.COMMUNE)
-
-
-def _now() -> dt.datetime:
-    """Every event takes the server clock (issue 10): no service accepts a time from its caller."""
-    return timezone.now()
-
-
-def is_member_at(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:
-    """`staff` is active and holds a membership in force on `on` (today by default; `active_from`
-    ≤ on ≤ `active_to`, either bound may be empty) in `unit` or a unit below it."""
-    on = on or timezone.localdate()
-    return staff.is_active and (
-        Membership.objects.filter(staff=staff, unit__path__startswith=unit.path)
-        .filter(Q(active_from__isnull=True) | Q(active_from__lte=on))
-        .filter(Q(active_to__isnull=True) | Q(active_to__gte=on))
-        .exists())
-
-
-def _ensure_member(staff: Staff, counter: Counter) -> None:
-    if not is_member_at(staff, counter.unit):
-        raise Forbidden(_("%(name)s không công tác tại %(unit)s nên không phục vụ được quầy này.")
-                        % {"name": staff.full_name, "unit": counter.unit.name}, code="not_member_of_counter_unit")
-
-
-def _user_of(staff: Staff | None) -> Any:
-    return staff.user if staff is not None else None
-
-
-# --- configuration -------------------------------------------------------------------------------
-
-def area_create(*, unit: Unit, letter: str, name: str, sector: Any = None, order: int = 0,
-                default_service_minutes: int = 10, actor: Any = None) -> ServiceArea:
-    """Create a service area (by sector) at a reception point or a ward/commune one-stop desk."""
-    letter = (letter or "").strip().upper()
-    if unit.kind not in HALL_UNIT_KINDS:
-        raise ValidationFailed(_("Chỉ điểm tiếp nhận hoặc bộ phận một cửa cấp xã mới có khu vực lấy số."))
-    if not letter or not letter.isalnum() or len(letter) > 3:
-        raise ValidationFailed(_("Ký hiệu khu vực phải là 1–3 chữ cái hoặc chữ số."), details={"field": "letter"})
-    if not (name or "").strip():
-        raise ValidationFailed(_("Tên khu vực là bắt buộc."), details={"field": "name"})
-    if not 1 <= int(default_service_minutes) <= 240:
-        raise ValidationFailed(_("Thời gian phục vụ bình quân phải từ 1 đến 240 phút."))
-    with transaction.atomic():
-        if ServiceArea.objects.filter(unit=unit, letter=letter).exists():
-            raise Conflict(_("Khu vực %(letter)s đã có tại điểm này.") % {"letter": letter})
-        area = ServiceArea.objects.create(unit=unit, letter=letter, name=name.strip(), sector=sector, order=order,
-                                          default_service_minutes=default_service_minutes)
-        audit_record(action="ticketing.area.create", obj=area, actor=actor, changes={"letter": letter, "name": name})
-    return area
-
-
-def counter_create(*, unit: Unit, number: int, areas: Iterable[ServiceArea], name: str = "", actor: Any = None) -> Counter:
-    """Create a counter serving `areas` (all of the same reception point)."""
-    areas = list(areas)
-    if unit.kind not in HALL_UNIT_KINDS:
-        raise ValidationFailed(_("Chỉ điểm tiếp nhận hoặc bộ phận một cửa cấp xã mới có quầy."))
-    if not areas:
-        raise ValidationFailed(_("Quầy phải phục vụ ít nhất một khu vực."), details={"field": "areas"})
-    if any(a.unit_id != unit.pk for a in areas):
-        raise ValidationFailed(_("Khu vực phục vụ phải thuộc cùng điểm tiếp nhận với quầy."))
-    with transaction.atomic():
-        if Counter.objects.filter(unit=unit, number=number).exists():
-            raise Conflict(_("Quầy số %(n)s đã có tại điểm này.") % {"n": number})
-        counter = Counter.objects.create(unit=unit, number=number, name=name)
-        counter.areas.set(areas)
-        audit_record(action="ticketing.counter.create", obj=counter, actor=actor,
-                     changes={"number": number, "areas": [a.letter for a in areas]})
-    return counter
-
-
-def counter_take(*, counter: Counter, staff: Staff) -> Counter:
-    """The officer sits down at `counter` (and leaves any other counter): the tablet now shows
-    them. Only an active officer with a membership in force at the counter's reception point (or
-    one-stop desk) may: seeing the unit (a city-wide role) is not enough to serve there."""
-    user = _user_of(staff)
-    if user is not None and not scope_for(user).allows(counter.unit_id):
-        raise NotFound(_("Không tìm thấy hoặc bạn không có quyền xem."))
-    now = _now()
-    with transaction.atomic():
-        counter = Counter.objects.select_for_update().select_related("unit").get(pk=counter.pk)
-        _ensure_member(staff, counter)
-        previous = counter.staff_id
-        for other in Counter.objects.select_for_update().filter(staff=staff).exclude(pk=counter.pk):
-            other.staff = None
-            other.staffed_since = None
-            other.save(update_fields=["staff", "staffed_since"])
-            audit_record(action="ticketing.counter.leave", obj=other, actor=user, at=now)
-        counter.staff = staff
-        counter.staffed_since = now
-        counter.save(update_fields=["staff", "staffed_since"])
-        audit_record(action="ticketing.counter.take", obj=counter, actor=user, at=now,
-                     changes={"staff": staff.code, "previous": previous})
-    return counter
-
-
-def counter_leave(*, counter: Counter, staff: Staff) -> Counter:
-    with transaction.atomic():
-        counter = Counter.objects.select_for_update().get(pk=counter.pk)
-        if counter.staff_id != staff.pk:
-            raise Conflict(_("Bạn không phải cán bộ đang phục vụ tại quầy này."))
-        counter.staff = None
-        counter.staffed_since = None
-        counter.save(update_fields=["staff", "staffed_since"])
-        audit_record(action="ticketing.counter.leave", obj=counter, actor=_user_of(staff), at=_now())
-    return counter
-
+from ._common import ensure_member, server_now, user_of
 
 # --- tickets -------------------------------------------------------------------------------------
 
@@ -190,7 +80,7 @@ def ticket_issue(*, area: ServiceArea, priority: str = Priority.NONE, device: De
         raise ValidationFailed(_("Khu vực này tạm ngừng lấy số."), details={"field": "area"})
     if device is not None and device.unit_id != area.unit_id:
         raise NotFound(_("Không tìm thấy khu vực tại điểm tiếp nhận của thiết bị."))
-    now = _now()
+    now = server_now()
     day = timezone.localdate(now)
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -217,7 +107,7 @@ def _locked_counter(counter: Counter, staff: Staff) -> Counter:
     if counter.staff_id != staff.pk:
         raise Forbidden(_("Hãy nhận quầy trước khi gọi số: quầy này đang không do bạn phục vụ."),
                         code="not_at_counter")
-    _ensure_member(staff, counter)
+    ensure_member(staff, counter)
     return counter
 
 
@@ -237,7 +127,7 @@ def ticket_call_next(*, counter: Counter, staff: Staff) -> Ticket | None:
     """Call the next waiting ticket of the areas this counter serves: the green channel first, then
     queue order. Returns None when nobody waits. Two counters never call the same ticket
     (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         current = _current(counter)
@@ -260,14 +150,14 @@ def ticket_call_next(*, counter: Counter, staff: Staff) -> Ticket | None:
             ticket.wait_seconds = max(0, int((now - ticket.issued_at).total_seconds()))
         ticket.save(update_fields=["status", "counter", "officer", "called_at", "call_count", "first_called_at",
                                    "wait_seconds"])
-        audit_record(action="ticketing.ticket.call", obj=ticket, actor=_user_of(staff), at=now,
+        audit_record(action="ticketing.ticket.call", obj=ticket, actor=user_of(staff), at=now,
                      changes={"counter": counter.number, "code": ticket.code})
     return ticket
 
 
 def ticket_recall(*, counter: Counter, staff: Staff) -> Ticket:
     """Call the current ticket again (the board shows it and chimes again)."""
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
@@ -275,13 +165,13 @@ def ticket_recall(*, counter: Counter, staff: Staff) -> Ticket:
         ticket.called_at = now
         ticket.call_count += 1
         ticket.save(update_fields=["called_at", "call_count"])
-        audit_record(action="ticketing.ticket.recall", obj=ticket, actor=_user_of(staff), at=now,
+        audit_record(action="ticketing.ticket.recall", obj=ticket, actor=user_of(staff), at=now,
                      changes={"call_count": ticket.call_count})
     return ticket
 
 
 def ticket_start(*, counter: Counter, staff: Staff) -> Ticket:
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
@@ -289,13 +179,13 @@ def ticket_start(*, counter: Counter, staff: Staff) -> Ticket:
         ticket.serving_started_at = now
         ticket.officer = staff
         ticket.save(update_fields=["status", "serving_started_at", "officer"])
-        audit_record(action="ticketing.ticket.start", obj=ticket, actor=_user_of(staff), at=now)
+        audit_record(action="ticketing.ticket.start", obj=ticket, actor=user_of(staff), at=now)
     return ticket
 
 
 def ticket_finish(*, counter: Counter, staff: Staff) -> Ticket:
     """Finish serving the current ticket; from now the counter tablet may ask for a rating."""
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
@@ -307,27 +197,27 @@ def ticket_finish(*, counter: Counter, staff: Staff) -> Ticket:
         ticket.officer = staff
         ticket.service_seconds = max(0, int((now - started).total_seconds()))
         ticket.save(update_fields=["status", "serving_started_at", "finished_at", "officer", "service_seconds"])
-        audit_record(action="ticketing.ticket.finish", obj=ticket, actor=_user_of(staff), at=now,
+        audit_record(action="ticketing.ticket.finish", obj=ticket, actor=user_of(staff), at=now,
                      changes={"service_seconds": ticket.service_seconds})
     return ticket
 
 
 def ticket_no_show(*, counter: Counter, staff: Staff) -> Ticket:
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
         lifecycle.transition(ticket, Action.NO_SHOW)
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
-        audit_record(action="ticketing.ticket.no_show", obj=ticket, actor=_user_of(staff), at=now)
+        audit_record(action="ticketing.ticket.no_show", obj=ticket, actor=user_of(staff), at=now)
     return ticket
 
 
 def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea) -> Ticket:
     """Send the current ticket to another area of the same reception point. It keeps its printed
     number and its place by time (queued_at), so the citizen does not queue again from the back."""
-    now = _now()
+    now = server_now()
     with transaction.atomic():
         counter = _locked_counter(counter, staff)
         ticket = _require_current(counter)
@@ -347,7 +237,7 @@ def ticket_transfer(*, counter: Counter, staff: Staff, to_area: ServiceArea) -> 
         ticket.serving_started_at = None
         ticket.transfer_count += 1
         ticket.save(update_fields=["area", "status", "counter", "officer", "serving_started_at", "transfer_count"])
-        audit_record(action="ticketing.ticket.transfer", obj=ticket, actor=_user_of(staff), at=now,
+        audit_record(action="ticketing.ticket.transfer", obj=ticket, actor=user_of(staff), at=now,
                      changes={"from_area": from_area, "to_area": to_area.pk, "counter": counter.number})
     return ticket
 
@@ -372,41 +262,6 @@ def ticket_link_dossier(*, ticket: Ticket, dossier: Any, actor: Any = None) -> T
     return ticket
 
 
-# --- devices -------------------------------------------------------------------------------------
-
-def device_pair(*, kind: str, unit: Unit, name: str, counter: Counter | None = None, actor: Any = None) -> tuple[Device, str]:
-    """Pair a kiosk (bound to a reception point) or a rating tablet (bound to one counter).
-    Returns (device, clear token); only the token's SHA-256 is stored, so it is shown once."""
-    if kind not in DeviceKind.values:
-        raise ValidationFailed(_("Loại thiết bị không hợp lệ."), details={"field": "kind"})
-    if actor is not None and not scope_for(actor).manages(unit.pk):
-        raise Forbidden(_("Chỉ lãnh đạo đơn vị hoặc quản trị mới ghép nối thiết bị."))
-    if kind == DeviceKind.TABLET and counter is None:
-        raise ValidationFailed(_("Máy tính bảng đánh giá phải gắn với một quầy."), details={"field": "counter"})
-    if counter is not None and counter.unit_id != unit.pk:
-        raise ValidationFailed(_("Quầy không thuộc điểm tiếp nhận này."), details={"field": "counter"})
-    name = (name or "").strip() or (f"Máy tính bảng {counter.label}" if counter else "Máy lấy số")
-    raw = "kd_" + secrets.token_urlsafe(24)
-    with transaction.atomic():
-        device = Device.objects.create(kind=kind, unit=unit, counter=counter if kind == DeviceKind.TABLET else None,
-                                       name=name[:100], prefix=raw[:10], digest=Device.hash(raw),
-                                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
-        audit_record(action="ticketing.device.pair", obj=device, actor=actor,
-                     changes={"kind": kind, "counter": counter.number if counter else None, "prefix": device.prefix})
-    return device, raw
-
-
-def device_revoke(*, device: Device, actor: Any = None) -> Device:
-    if actor is not None and not scope_for(actor).manages(device.unit_id):
-        raise Forbidden(_("Chỉ lãnh đạo đơn vị hoặc quản trị mới thu hồi thiết bị."))
-    with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device.pk)
-        if device.revoked_at is None:
-            device.revoked_at = timezone.now()
-            device.save(update_fields=["revoked_at"])
-            audit_record(action="ticketing.device.revoke", obj=device, actor=actor)
-    return device
-
 
 def tickets_close_day(*, before: dt.date, now: dt.datetime | None = None) -> dict[str, int]:
     """End-of-day clean-up (idempotent, run nightly): tickets of days before `before` still at a
@@ -414,7 +269,7 @@ def tickets_close_day(*, before: dt.date, now: dt.datetime | None = None) -> dic
     area's average — so no counter starts the morning blocked by yesterday's number; rows left
     unnumbered by a crash inside `ticket_issue` are removed. Waiting tickets are left as they are
     (they never reached a counter, and call_next only calls today's)."""
-    now = now or _now()
+    now = now or server_now()
     result = {"no_show": 0, "done": 0, "removed": 0}
     with transaction.atomic():
         for ticket in (Ticket.objects.select_for_update().select_related("area")
