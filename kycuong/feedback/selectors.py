@@ -87,9 +87,10 @@ def feedback_scorecard_counts(*, unit_ids: list[int] | None, start: dt.datetime,
     [start, end).
 
     - resolved: items resolved in [start, end) (latest resolution; merged duplicates excluded).
-    - resolved_on_time: of those, resolved at or before the resolve deadline (15 working days).
-    - open_past_deadline: items received before `end`, not resolved at `end` (nor refused or
-      merged before it), whose resolve deadline is before `end`.
+    - resolved_on_time: of those, resolved at or before the resolve deadline (15 working days; the
+      first round's, `first_resolve_due_at`, when the item was reopened since).
+    - open_past_deadline: `resolution_overdue_q(end)` — items received before `end`, not resolved
+      at `end` (nor refused or merged before it), whose (first) resolve deadline is before `end`.
     - The population is resolved + open_past_deadline (the two are disjoint).
     - rated_not_satisfied, reopened, late are counted within the population and are mutually
       exclusive, each item counted once under the first that applies: marked "Không hài lòng"

@@ -202,3 +202,17 @@ def test_events_carry_the_server_time(org, categories, time_machine):
     services.feedback_assign(item=item, actor=org.user("officer_a"))
     assert set(Event.objects.filter(item=item).values_list("at", flat=True)) == {moment}
     assert item.received_at == moment
+
+
+def test_assignment_form_lists_only_people_in_force(org, categories):
+    item = _submit(org, categories)
+    ended = staff_with_role(org.ward_a, Role.OFFICER, "left_unit")
+    ended.full_name = "Người Đã Chuyển Công Tác"
+    ended.save()
+    Membership.objects.filter(staff=ended).update(active_to=timezone.localdate() - dt.timedelta(days=1))
+    client = Client()
+    client.force_login(org.user("head_a"))
+
+    page = _page(client, item)
+
+    assert org.staff["officer_a"].full_name in page and "Người Đã Chuyển Công Tác" not in page
