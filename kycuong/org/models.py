@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,12 +37,24 @@ CITY_WIDE_ROLES = frozenset({Role.CITY_LEADER, Role.INSPECTOR, Role.ADMIN})
 MANAGER_ROLES = frozenset({Role.HEAD, Role.DEPUTY})
 
 
+def in_force_q(day: dt.date, prefix: str = "") -> Q:
+    """The one reading of `active_from` / `active_to` (units and memberships): in force on `day`
+    when `active_from` is empty or ≤ day and `active_to` is empty or > day. `active_to` is the
+    first day it no longer applies (the day a membership ends or a unit is dissolved/merged).
+    `prefix` reaches the dates across a relation, e.g. `prefix="memberships__"`."""
+    return ((Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day}))
+            & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": day})))
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def in_force(self, on: dt.date | None = None) -> MembershipQuerySet:
+        """Memberships in force on `on` (today, local time, by default) of staff still active."""
+        return self.filter(in_force_q(on or timezone.localdate()), staff__is_active=True)
+
+
 class UnitQuerySet(models.QuerySet["Unit"]):
     def active(self, on: dt.date | None = None) -> UnitQuerySet:
-        on = on or dt.date.today()
-        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=on)).filter(
-            Q(active_to__isnull=True) | Q(active_to__gt=on)
-        )
+        return self.filter(in_force_q(on or timezone.localdate()))
 
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
         return self.filter(path__startswith=unit.path)
@@ -123,7 +136,10 @@ class Membership(models.Model):
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     is_primary = models.BooleanField(_("đơn vị chính"), default=True)
     active_from = models.DateField(_("từ ngày"), null=True, blank=True)
-    active_to = models.DateField(_("đến ngày"), null=True, blank=True)
+    active_to = models.DateField(_("đến ngày"), null=True, blank=True,
+                                 help_text=_("Ngày đầu tiên không còn hiệu lực"))
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("vị trí công tác")

@@ -58,9 +58,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
         scope = Scope(all_units=True, manages_all=True)
     else:
         memberships = list(
-            Membership.objects.filter(staff__user=user, staff__is_active=True)
-            .filter(Q(active_from__isnull=True) | Q(active_from__lte=on))
-            .filter(Q(active_to__isnull=True) | Q(active_to__gt=on))
+            Membership.objects.filter(staff__user=user).in_force(on)
             .select_related("unit")
         )
         city_wide = any(m.role in CITY_WIDE_ROLES or m.unit.kind == UnitKind.CITY for m in memberships)

@@ -97,7 +97,7 @@ def memberships_overlapping(*, start: dt.date, end: dt.date, staff_ids: Iterable
     or > day (`active_to` is the first day it no longer applies, as `membership_end` sets it and
     `scope_for(on=...)` reads it). History is computed from these dates, not from today's facts."""
     qs = Membership.objects.filter(Q(active_from__isnull=True) | Q(active_from__lte=end)).filter(
-        Q(active_to__isnull=True) | Q(active_to__gt=start))
+        Q(active_to__isnull=True) | Q(active_to__gt=start))  # in_force_q over a range of days
     if staff_ids is not None:
         qs = qs.filter(staff_id__in=list(staff_ids))
     return qs

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,12 +64,9 @@ def ensure_manager(actor: Any, unit_id: int) -> None:
 
 
 def active_memberships(on: dt.date | None = None) -> QuerySet[Membership]:
-    """Memberships in force on `on` (today by default) of staff still active: `active_from` ≤ on ≤
-    `active_to` (either bound may be empty), the same reading as `kycuong.org.scoping.scope_for`."""
-    on = on or timezone.localdate()
-    return (Membership.objects.filter(staff__is_active=True)
-            .filter(Q(active_from__isnull=True) | Q(active_from__lte=on))
-            .filter(Q(active_to__isnull=True) | Q(active_to__gte=on)))
+    """Memberships in force on `on` (today by default) of staff still active — the one reading of
+    `kycuong.org.models.in_force_q` (`active_to` is the first day it no longer applies)."""
+    return Membership.objects.in_force(on)
 
 
 def is_member_of_subtree(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:

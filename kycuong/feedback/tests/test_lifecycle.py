@@ -137,8 +137,12 @@ def test_assignee_needs_a_membership_in_force_in_the_responsible_unit(org, categ
         assert resp.status_code == 422, staff
         assert resp.json()["details"]["errors"]["assignee"] == "not_member"
     assert FeedbackItem.objects.get(pk=item.pk).assignee_id is None
+    # active_to is the first day a membership no longer applies (kycuong.org.models.in_force_q)
+    ends_today = staff_with_role(org.ward_a, Role.OFFICER, "ends_today")
+    Membership.objects.filter(staff=ends_today).update(active_to=today)
+    assert _assign(api, item, ends_today).status_code == 422
     last_day = staff_with_role(org.ward_a, Role.OFFICER, "last_day_today")
-    Membership.objects.filter(staff=last_day).update(active_to=today)
+    Membership.objects.filter(staff=last_day).update(active_to=today + dt.timedelta(days=1))
     assert _assign(api, item, last_day).json()["assignee"] == last_day.code
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,14 +24,9 @@ def server_now() -> dt.datetime:
 
 
 def is_member_at(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:
-    """`staff` is active and holds a membership in force on `on` (today by default; `active_from`
-    ≤ on ≤ `active_to`, either bound may be empty) in `unit` or a unit below it."""
-    on = on or timezone.localdate()
-    return staff.is_active and (
-        Membership.objects.filter(staff=staff, unit__path__startswith=unit.path)
-        .filter(Q(active_from__isnull=True) | Q(active_from__lte=on))
-        .filter(Q(active_to__isnull=True) | Q(active_to__gte=on))
-        .exists())
+    """`staff` is active and holds a membership in force on `on` (today by default, the one reading
+    of `kycuong.org.models.in_force_q`) in `unit` or a unit below it."""
+    return staff.is_active and Membership.objects.filter(staff=staff, unit__path__startswith=unit.path).in_force(on).exists()
 
 
 def ensure_member(staff: Staff, counter: Counter) -> None:
