@@ -85,7 +85,7 @@ def invalid_transition(dossier: Dossier) -> Conflict:
 
 def _open_steps(dossier: Dossier) -> list[DossierStep]:
     """The dossier's active and pending steps, locked, in order (what a transition may change)."""
-    return list(dossier.steps.select_for_update().filter(status__in=[StepStatus.ACTIVE, StepStatus.PENDING])
+    return list(dossier.steps.select_for_update(of=("self",)).filter(status__in=[StepStatus.ACTIVE, StepStatus.PENDING])
                 .select_related("unit", "assignee").order_by("order"))
 
 
