@@ -1,7 +1,8 @@
 """Dossiers as JSON Lines (../shared/docs/interchange.md § dossiers), one dossier per line.
 
-Import replays each dossier's events with the life-cycle rules (replay.py, the same pure helpers
-as services.py), all-or-nothing: every line is parsed and replayed first; any error raises
+Import replays each dossier's events through the one state machine (lifecycle.py, via replay.py:
+the same transitions and planning helpers as the services), times bounded by the previous event
+and the server's now plus a tolerance; all-or-nothing: every line is parsed and replayed first; any error raises
 ImportFailed naming the line and nothing is written. Export writes what import reads, so an
 export imported into an empty database exports identically (tests/test_interchange.py).
 
