@@ -187,6 +187,11 @@ CONTENT_SECURITY_POLICY = {
 # Kỷ cương settings.
 KYCUONG_CITY_NAME = os.environ.get("KYCUONG_CITY_NAME", "Thành phố Hà Nội")
 KYCUONG_PUBLIC_BASE_URL = os.environ.get("KYCUONG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Evidence integrity (docs/modules/dossiers.md, docs/adms.md): client-supplied times are accepted
+# only on import paths, never later than now + this tolerance ...
+DOSSIER_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("DOSSIER_CLOCK_TOLERANCE_SECONDS", "300"))
+# ... and a terminal's punch dated more than this before its previous upload is held for review.
+ATTENDANCE_BACKDATE_WINDOW = int(os.environ.get("ATTENDANCE_BACKDATE_WINDOW", str(6 * 3600)))  # seconds
 KYCUONG_SHARED_DATA_DIR = Path(os.environ.get("KYCUONG_SHARED_DATA_DIR", BASE_DIR / "kycuong" / "demo_data"))
 
 LOGGING = {

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from kycuong.core.errors import NotFound, ValidationFailed
 from kycuong.core.periods import TZ, Period, parse_period
-from kycuong.org.models import Staff, Unit
+from kycuong.org.models import Staff, Unit, in_force_q
 from kycuong.org.scoping import scope_for
 from kycuong.workdays.services import calendar_for
 
@@ -247,13 +247,6 @@ def time_used(dossier: Dossier, *, at: dt.datetime | None = None) -> float | Non
         return 1.0 if at >= dossier.due_at else 0.0
     remaining = cal.working_seconds_between(at, dossier.due_at)
     return (total - remaining) / total
-
-
-def in_force_q(day: dt.date, prefix: str = "") -> Q:
-    """Memberships in force on `day`: `active_from` empty or ≤ day, `active_to` empty or > day
-    (`active_to` is the first day it no longer applies, as kycuong.org reads it)."""
-    return ((Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day}))
-            & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": day})))
 
 
 def staff_choices_for(unit: Unit) -> QuerySet[Staff]:

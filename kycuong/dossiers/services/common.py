@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, ValidationFailed
 from kycuong.core.hooks import unit_activity_send
-from kycuong.org.models import Membership, Role, Staff, Unit
+from kycuong.org.models import Membership, Role, Staff, Unit, in_force_q
 from kycuong.procedures.models import Procedure, ProcedureStep
 
 from .. import lifecycle
 from ..models import Dossier, DossierEvent, DossierStep, StepStatus
-from ..selectors import in_force_q
 from .planning import local_day
 
 if TYPE_CHECKING:
