@@ -15,6 +15,7 @@ ORDER = [
     ("feedback", "Citizen feedback and Q&A"),
     ("attendance", "Timekeeping"),
     ("scorecard", "Scorecard"),
+    ("audit", "Audit trail"),
 ]
 HEADER = (
     "\n## Module terms\nCollected from each module's page (`docs/modules/<app>.md`, section Glossary): "
