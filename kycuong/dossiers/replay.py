@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.org.models import Membership, Role, Staff, Unit
+from kycuong.org.selectors import membership_in_force
 from kycuong.procedures.models import Procedure, ProcedureStep
 from kycuong.workdays.services import calendar_for
 
@@ -39,7 +41,7 @@ from .models import (
     EventSource,
     StepStatus,
 )
-from .services import clock_start, procedure_due_at, secret_new, step_plans, warn_at_for
+from .services import clock_start, local_day, procedure_due_at, secret_new, step_plans, warn_at_for
 
 
 def clock_tolerance() -> dt.timedelta:
@@ -120,7 +122,7 @@ class Replayer:
         self._calendars: dict[int, Any] = {}
         self._steps: dict[int, list[ProcedureStep]] = {}
         self._children: dict[tuple[int, str], Unit] = {}
-        self._staff: dict[tuple[int, str], list[Staff]] | None = None
+        self._staff: dict[tuple[int, str], list[tuple[Staff, dt.date | None, dt.date | None]]] | None = None
         self._rr: dict[tuple[int, str], int] = defaultdict(int)
         self._units: dict[int, Unit] | None = None
         self._custom: set[int] | None = None
@@ -175,25 +177,30 @@ class Replayer:
             self._children[key] = found[0] if found else unit
         return self._children[key]
 
-    def _staff_index(self) -> dict[tuple[int, str], list[Staff]]:
+    def _staff_index(self) -> dict[tuple[int, str], list[tuple[Staff, dt.date | None, dt.date | None]]]:
+        """Memberships with their dates: history is replayed with the memberships in force on the
+        event's day, not today's (a person who left since still received the dossiers of their time)."""
         if self._staff is None:
             self._staff = defaultdict(list)
-            self._members: set[tuple[int, int]] = set()
-            for m in Membership.objects.filter(staff__is_active=True).select_related("staff").order_by("staff_id"):
-                self._staff[(m.unit_id, m.role)].append(m.staff)
-                self._members.add((m.staff_id, m.unit_id))
+            self._members: dict[tuple[int, int], list[tuple[dt.date | None, dt.date | None]]] = defaultdict(list)
+            rows = (Membership.objects.filter(Q(staff__is_active=True) | Q(active_to__isnull=False))
+                    .select_related("staff").order_by("staff_id"))
+            for m in rows:
+                self._staff[(m.unit_id, m.role)].append((m.staff, m.active_from, m.active_to))
+                self._members[(m.staff_id, m.unit_id)].append((m.active_from, m.active_to))
         return self._staff
 
-    def is_member(self, staff: Staff, unit: Unit) -> bool:
+    def is_member(self, staff: Staff, unit: Unit, *, on: dt.date) -> bool:
         self._staff_index()
-        return (staff.pk, unit.pk) in self._members
+        return any(membership_in_force(start, end, on) for start, end in self._members.get((staff.pk, unit.pk), ()))
 
-    def assignee(self, unit: Unit, role: str) -> Staff | None:
+    def assignee(self, unit: Unit, role: str, *, on: dt.date) -> Staff | None:
         index = self._staff_index()
         roles = [role or Role.OFFICER]
         if role == Role.HEAD:
             roles = [Role.HEAD, Role.DEPUTY]
-        pool = [s for r in roles for s in index.get((unit.pk, r), [])]
+        pool = [staff for r in roles for staff, start, end in index.get((unit.pk, r), [])
+                if membership_in_force(start, end, on)]
         if not pool:
             return None
         key = (unit.pk, role)
@@ -273,7 +280,8 @@ class Replayer:
                 raise self._bad(d, ev, i)
             from_unit = d.current_unit
             current = lifecycle.active_step(steps)
-            assignee = ev.to_staff or (self.assignee(ev.to_unit, current.role or Role.OFFICER) if current else None)
+            assignee = ev.to_staff or (self.assignee(ev.to_unit, current.role or Role.OFFICER, on=local_day(ev.at))
+                                         if current else None)
             step = lifecycle.transfer(d, steps, to_unit=ev.to_unit, assignee=assignee)
             self._event(built, ev, step.order if step else None, from_unit=from_unit, to_unit=ev.to_unit,
                         to_staff=step.assignee if step else ev.to_staff)
@@ -313,10 +321,10 @@ class Replayer:
             unit = self.step_unit(plan.unit_kind, d.unit, d.received_unit)
             assignee = None
             if plan.order == 1 and ev.by is not None and (plan.role in ("", Role.ONE_STOP_OFFICER)
-                                                          or self.is_member(ev.by, unit)):
+                                                          or self.is_member(ev.by, unit, on=local_day(ev.at))):
                 assignee = ev.by
             if assignee is None:
-                assignee = self.assignee(unit, plan.role)
+                assignee = self.assignee(unit, plan.role, on=local_day(ev.at))
             steps.append(_new(DossierStep, order=plan.order, name=plan.name, role=plan.role, unit=unit, assignee=assignee,
                                      allotted_seconds=plan.allotted_seconds, due_at=plan.due_at,
                                      status=StepStatus.ACTIVE if plan.order == 1 else StepStatus.PENDING,

@@ -158,3 +158,29 @@ def test_minimal_contract_line_computes_due_at_and_uses_returned_as_finish(org: 
     assert d.due_at == at("2026-11-19 17:00")  # after the 15:00 cut-off: from Tue 08:00, 3 days
     assert d.finished_at == at("2026-11-19 16:00") and d.outcome == "on_time" and d.status == Status.RETURNED
     assert proc.dossiers.count() == 1
+
+
+def test_replay_assigns_with_the_memberships_in_force_on_the_events_day(org: Any) -> None:
+    """History as of its date: an imported dossier of 5/11 goes to the officer who served the ward
+    then (and has left since), one of 16/11 to the officer who joined on 12/11."""
+    import datetime as dt
+
+    from kycuong.org.models import Membership, Role
+    from kycuong.org.tests.factories import staff_with_role
+
+    procedure_create(code="1.001193", value=3)
+    former = staff_with_role(org.ward_a, Role.OFFICER, "former_officer")
+    Membership.objects.filter(staff=former).update(active_to=dt.date(2026, 11, 10))
+    former.is_active = False
+    former.save(update_fields=["is_active"])
+    Membership.objects.filter(staff=org.staff["officer_a"]).update(active_from=dt.date(2026, 11, 12))
+
+    def line(code: str, received: str) -> str:
+        return json.dumps({"code": code, "procedure": "1.001193", "unit": "H26.P04", "channel": "counter",
+                           "applicant": {"name": "Đỗ Thị Em", "id_number": "", "phone": ""}, "fee": "none",
+                           "events": [{"type": "received", "at": received}]})
+
+    assert import_dossiers([line("H26.P04-261105-0001", "2026-11-05T09:00:00+07:00"),
+                            line("H26.P04-261116-0001", "2026-11-16T09:00:00+07:00")]) == 2
+    officer_step = {d.code: d.steps.get(role=Role.OFFICER).assignee_id for d in Dossier.objects.all()}
+    assert officer_step == {"H26.P04-261105-0001": former.pk, "H26.P04-261116-0001": org.staff["officer_a"].pk}
