@@ -134,6 +134,7 @@ class Dossier(models.Model):
     # screen and the API); reading them on any other instance raises AttributeError.
     step_list: list[DossierStep]
     event_list: list[DossierEvent]
+    is_overdue: bool
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -248,6 +249,9 @@ class DossierStep(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True, help_text="when 80% of the step's time is used")
     notified_level = models.PositiveSmallIntegerField(default=0, help_text="0 none, 1 warned, 2 overdue notified")
+
+    # Not a field: set by selectors.dossier_detail (timeliness.step_is_overdue).
+    is_overdue: bool
 
     class Meta:
         ordering = ["dossier", "order"]

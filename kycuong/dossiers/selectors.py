@@ -43,7 +43,7 @@ from .models import (
     Status,
     StepStatus,
 )
-from .timeliness import overdue_q
+from .timeliness import is_overdue, overdue_q, step_is_overdue
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -220,9 +220,14 @@ def dossier_counts_for(*, user: Any, at: dt.datetime | None = None) -> dict[str,
     return {k: v or 0 for k, v in agg.items()}
 
 
-def dossier_detail(*, user: Any, code: str) -> Dossier:
+def dossier_detail(*, user: Any, code: str, at: dt.datetime | None = None) -> Dossier:
+    """The dossier with its steps and events; `is_overdue` on it and on each step (timeliness.py)."""
+    at = at or timezone.now()
     dossier = dossier_for_user(user=user, code=code)
     dossier.step_list = list(dossier.steps.select_related("unit", "assignee").order_by("order"))
+    dossier.is_overdue = is_overdue(dossier, at=at)
+    for step in dossier.step_list:
+        step.is_overdue = step_is_overdue(step, dossier, at=at)
     dossier.event_list = list(dossier.events.select_related("actor", "from_unit", "to_unit", "from_staff", "to_staff",
                                                             "step").order_by("at", "id"))
     return dossier

@@ -72,6 +72,14 @@ def is_overdue(d: Any, *, at: dt.datetime) -> bool:
     return d.paused_at is None or d.paused_at > due
 
 
+def step_is_overdue(step: Any, dossier: Any, *, at: dt.datetime) -> bool:
+    """An active step past its own due time — with the dossier's pause rule: while the dossier waits
+    for a supplement requested before the step's due time, the step's clock is stopped too."""
+    if step.status != "active" or step.due_at is None or not step.due_at < at:
+        return False
+    return dossier.paused_at is None or dossier.paused_at > step.due_at
+
+
 def is_late(d: Any, *, at: dt.datetime) -> bool:
     """`late_q` for one dossier: finished after its due date, or overdue at `at`."""
     if d.finished_at is not None and d.due_at is not None and d.finished_at <= at:

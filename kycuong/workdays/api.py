@@ -34,7 +34,7 @@ class DueOut(Schema):
 
 @router.get("/due", response={200: DueOut, **ERRORS}, auth=None, operation_id="workdays_due")
 def due(request: HttpRequest, params: Query[DueIn]) -> DueOut:
-    """Appointment for a receipt at `start` and a processing time in working days or hours (domain.md §2)."""
+    """Appointment for a receipt at `start` and a processing time in working days or hours (Decree 61/2018/NĐ-CP as amended by Decree 107/2021/NĐ-CP)."""
     # An unencoded "+07:00" in a query string arrives as " 07:00".
     raw = params.start.replace(" ", "+") if "T" in params.start else params.start
     try:

@@ -100,6 +100,34 @@ def test_scorecard_overdue_open(org: Any, proc: Any, paused: str | None, overdue
     assert counts[org.ward_a.pk]["overdue_open"] == int(overdue)
 
 
+@pytest.mark.parametrize(("paused", "overdue"), CASES)
+def test_detail_screen_tag(org: Any, proc: Any, client: Any, paused: str | None, overdue: bool) -> None:
+    d = _dossier(org, proc, paused)
+    client.force_login(org.user("head_a"))
+    with clock(at(JUDGED_AT)):
+        html = client.get(f"/ho-so/{d.code}/").content.decode()
+    assert ('id="dossier-overdue"' in html) is overdue
+
+
+@pytest.mark.parametrize(("status", "step_due", "paused", "overdue"), [
+    pytest.param("active", "2026-11-24 10:00", None, True, id="active-past-due"),
+    pytest.param("active", "2026-11-25 11:00", None, False, id="active-not-yet-due"),
+    pytest.param("active", "2026-11-25 10:00", None, False, id="due-exactly-now-is-not-overdue"),
+    pytest.param("done", "2026-11-24 10:00", None, False, id="done-step-never-overdue"),
+    pytest.param("active", "2026-11-24 10:00", "2026-11-23 10:00", False, id="paused-before-step-due"),
+    pytest.param("active", "2026-11-24 10:00", "2026-11-24 12:00", True, id="paused-after-step-due"),
+])
+def test_step_overdue_follows_the_dossier_pause_rule(status: str, step_due: str, paused: str | None,
+                                                     overdue: bool) -> None:
+    from types import SimpleNamespace
+
+    from kycuong.dossiers.timeliness import step_is_overdue
+
+    step = SimpleNamespace(status=status, due_at=at(step_due))
+    dossier = SimpleNamespace(paused_at=at(paused) if paused else None)
+    assert step_is_overdue(step, dossier, at=at(JUDGED_AT)) is overdue
+
+
 def test_a_finished_dossier_is_late_only_when_finished_after_its_due_date(org: Any, proc: Any) -> None:
     d = _dossier(org, proc, None)
     with clock(at("2026-11-19 09:00")):
