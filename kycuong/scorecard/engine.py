@@ -52,9 +52,16 @@ class Node:
         return [int(p) for p in self.path.strip("/").split("/") if p]
 
 
-def load_tree() -> list[Node]:
-    return [Node(*row) for row in Unit.objects.order_by("path").values_list(
-        "id", "code", "name", "kind", "path", "parent_id", "depth")]
+def load_tree(period: Period | None = None) -> list[Node]:
+    """The unit tree; for a period, only the units in operation on at least one of its days
+    (`active_from` before the period's end, `active_to` — the first day no longer in operation —
+    after its start): a ward created later has no figures for earlier periods, a dissolved or
+    merged one keeps its figures for the periods it existed and gets none afterwards."""
+    units = Unit.objects.order_by("path")
+    if period is not None:
+        units = units.filter(Q(active_from__isnull=True) | Q(active_from__lt=period.end)).filter(
+            Q(active_to__isnull=True) | Q(active_to__gt=period.start))
+    return [Node(*row) for row in units.values_list("id", "code", "name", "kind", "path", "parent_id", "depth")]
 
 
 def rollup(leaf: Mapping[int, Mapping[str, int]], tree: Iterable[Node]) -> dict[int, Counter[str]]:

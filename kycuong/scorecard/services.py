@@ -69,7 +69,7 @@ def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime |
     now = now or timezone.now()
     indicator_set = indicator_set_get(set_code)
     indicators = list(indicator_set.indicators.order_by("order"))
-    tree = load_tree()
+    tree = load_tree(period)
     ctx = ComputeContext(period=period, now=now, tree=tree)
     sources: dict[str, SourceData] = {}
     for ind in indicators:
@@ -88,6 +88,9 @@ def scorecard_compute(*, set_code: str, period: Period | str, now: dt.datetime |
         # Only changed figures are written (the every-minute refresh usually changes a handful of rows);
         # every row of the period then gets the new computation time in one statement.
         _upsert(indicator_set.pk, period, changed, now)
+        # a unit not in operation during the period has no figures for it (stale rows removed)
+        Result.objects.filter(indicator_set=indicator_set, period=period.label).exclude(
+            unit_id__in=[n.id for n in tree]).delete()
         Result.objects.filter(indicator_set=indicator_set, period=period.label).exclude(computed_at=now).update(
             computed_at=now)
         seconds = time.perf_counter() - started
