@@ -39,6 +39,7 @@ KYCUONG_APPS = [
     "kycuong.ratings",
     "kycuong.feedback",
     "kycuong.attendance",
+    "kycuong.workplans",
     "kycuong.scorecard",
     "kycuong.portal",
 ]

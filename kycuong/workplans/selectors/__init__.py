@@ -1,0 +1,1 @@
+"""Work-program reads, by sub-domain: import from the submodule (selectors.outcomes, selectors.board, ...)."""

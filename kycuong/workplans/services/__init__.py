@@ -1,0 +1,1 @@
+"""Work-program writes, by sub-domain: import from the submodule (services.items, services.programs, ...)."""
