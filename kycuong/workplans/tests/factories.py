@@ -67,8 +67,10 @@ def item(prog: Program, *, owner: Staff | None = None, title: str = "Soạn báo
         day = min(prog.period_start + dt.timedelta(days=4), prog.period_end - dt.timedelta(days=1))
         due_at = dt.datetime.combine(day, dt.time(17), tzinfo=TZ)
     if status is None:
-        status = {ProgramStatus.APPROVED: ItemStatus.IN_PROGRESS, ProgramStatus.SUBMITTED: ItemStatus.SUBMITTED,
-                  ProgramStatus.RETURNED: ItemStatus.RETURNED}.get(prog.status, ItemStatus.DRAFT)
+        by_program: dict[str, str] = {ProgramStatus.APPROVED: ItemStatus.IN_PROGRESS,
+                                      ProgramStatus.SUBMITTED: ItemStatus.SUBMITTED,
+                                      ProgramStatus.RETURNED: ItemStatus.RETURNED}
+        status = by_program.get(prog.status, ItemStatus.DRAFT)
     return WorkItem.objects.create(
         code=code or f"CV-{next(_seq):06d}", program=prog, unit=prog.unit, owner=owner, title=title,
         product_type=product, quantity=qty, weight=(qty * product.factor).quantize(Decimal("0.001")),
