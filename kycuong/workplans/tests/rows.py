@@ -44,7 +44,8 @@ def item(prog: Program, *, due: dt.datetime, pt: ProductType | None = None, quan
     pt = pt or product_type(prog.unit)
     q = Decimal(quantity)
     return WorkItem.objects.create(
-        code=f"CV{next(_seq):06d}", program=prog, unit=prog.unit, owner=owner or prog.owner, title="Việc",
+        code=f"CV{next(_seq):06d}", program=prog, unit=prog.unit, owner=owner or prog.owner,  # type: ignore[misc]
+        title="Việc",
         product_type=pt, quantity=q, weight=q * pt.factor, first_due_at=first_due or due, due_at=due,
         status=fields.pop("status", ItemStatus.IN_PROGRESS), **fields)
 
