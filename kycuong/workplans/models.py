@@ -241,7 +241,10 @@ class WorkItemEvent(models.Model):
     note = models.TextField(blank=True)
     completion = models.CharField(max_length=10, choices=Completion.choices, blank=True)
     new_due_at = models.DateTimeField(null=True, blank=True)
-    objective_cause = models.BooleanField(default=False)
+    objective_cause = models.BooleanField(default=False, help_text=_(
+        "Lùi hạn: nguyên nhân khách quan đã được thủ trưởng xác nhận (chỉ khi đó mới không tính là chậm)"))
+    cause_claimed = models.BooleanField(default=False, help_text=_(
+        "Lùi hạn: người thực hiện nêu nguyên nhân khách quan, chờ thủ trưởng xác nhận"))
 
     class Meta:
         verbose_name = _("diễn biến công việc")
