@@ -147,7 +147,9 @@ def recurring_generate(*, periods: Iterable[str] = ("current", "next"), at: dt.d
             day = occurrence_day(template, period, cal)
             if day is None:
                 continue
-            due_at = dt.datetime.combine(day, template.due_time, tzinfo=TZ)
+            due_time = template.due_time
+            due_time = due_time if isinstance(due_time, dt.time) else dt.time.fromisoformat(due_time)
+            due_at = dt.datetime.combine(day, due_time, tzinfo=TZ)
             program_period = period_containing(day, "month") if period.kind == "quarter" else period
             for person in _recipients(template, day):
                 program, made = _program(template.unit, person, program_period)

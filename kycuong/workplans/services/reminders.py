@@ -53,8 +53,16 @@ def _fmt(at: dt.datetime) -> str:
     return at.astimezone(TZ).strftime("%H:%M %d/%m/%Y")
 
 
+def _time(value: dt.time | str) -> dt.time:
+    """A TimeField value (an unsaved default is still its string, e.g. "10:00")."""
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
+
+
 def policy() -> ProgramPolicy:
-    return ProgramPolicy.objects.order_by("pk").first() or ProgramPolicy()
+    """The one policy row (admin-editable), or the defaults when none was saved."""
+    pol = ProgramPolicy.objects.order_by("pk").first() or ProgramPolicy()
+    pol.weekly_time, pol.monthly_time = _time(pol.weekly_time), _time(pol.monthly_time)
+    return pol
 
 
 def program_deadline(period: Period, cal: WorkCalendar, pol: ProgramPolicy) -> dt.datetime:
@@ -95,14 +103,22 @@ def _send_many(rows: list[dict[str, Any]], at: dt.datetime) -> int:
     return created
 
 
+def _periods(today: dt.date) -> list[tuple[str, Period]]:
+    """This and the next week/month: a week's reminder window opens in the week before it."""
+    out = []
+    for kind in ("week", "month"):
+        current = period_containing(today, kind)
+        out += [(kind, current), (kind, current.next())]
+    return out
+
+
 def _program_rows(at: dt.datetime, pol: ProgramPolicy) -> list[dict[str, Any]]:
     today = at.astimezone(TZ).date()
     memberships = list(Membership.objects.in_force(today).exclude(role__in=NOT_PROGRAMMED_ROLES)
                        .select_related("staff__user", "unit").order_by("unit_id", "staff__code"))
     units = {m.unit_id: m.unit for m in memberships}
     rows: list[dict[str, Any]] = []
-    for kind in ("week", "month"):
-        period = period_containing(today, kind)
+    for kind, period in _periods(today):
         label = _("tuần") if kind == "week" else _("tháng")
         status = {(p[0], p[1]): p[2] for p in Program.objects.filter(
             kind=ProgramKind.PERSONAL, period=period.label, unit_id__in=units).values_list("owner_id", "unit_id", "status")}
