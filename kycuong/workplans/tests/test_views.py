@@ -1,0 +1,151 @@
+"""Work program screens: my week / day / month, unit outline with roll-up, approval inbox, Gantt,
+scoping (404 outside one's subtree), overdue marking, constant query counts, refused input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kycuong.workplans.models import Completion, ItemStatus, ProgramStatus, WorkItem
+from kycuong.workplans.selectors.lists import rolled_up_progress
+
+from .factories import at, clock, item, product_type, program, week_of
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_my_week_lists_my_items_and_marks_overdue_in_red(org: Any) -> None:
+    prog = week_of(org, items=0, status=ProgramStatus.APPROVED)
+    late = item(prog, title="Báo cáo quá hạn", due_at=at("2026-11-17 17:00"))
+    fine = item(prog, title="Việc còn hạn", due_at=at("2026-11-20 17:00"))
+    with clock(at("2026-11-18 09:00")):
+        html = client_for(org.user("officer_a")).get(reverse("workplans:week"), {"ky": "2026-W47"}).content.decode()
+    assert f'data-item="{late.code}" data-status="in_progress" class="overdue"' in html
+    assert f'data-item="{fine.code}" data-status="in_progress">' in html
+    assert 'data-status-class="not_done_overdue"' in html and 'data-status-class="not_done_in_time"' in html
+    assert 'id="overdue-count"' in html
+
+
+def test_day_view_shows_items_due_that_day(org: Any) -> None:
+    prog = week_of(org, items=0, status=ProgramStatus.APPROVED)
+    tue = item(prog, title="Việc thứ Ba", due_at=at("2026-11-17 17:00"))
+    fri = item(prog, title="Việc thứ Sáu", due_at=at("2026-11-20 17:00"))
+    with clock(at("2026-11-17 08:00")):
+        html = client_for(org.user("officer_a")).get(reverse("workplans:day"), {"ngay": "2026-11-17"}).content.decode()
+    assert tue.code in html and fri.code not in html
+
+
+def test_bad_period_and_day_are_refused_with_a_message_not_500(org: Any) -> None:
+    c = client_for(org.user("officer_a"))
+    r = c.get(reverse("workplans:week"), {"ky": "2026-W99"})
+    assert r.status_code == 200 and "Kỳ không hợp lệ" in r.content.decode()
+    r = c.get(reverse("workplans:day"), {"ngay": "hôm qua"})
+    assert r.status_code == 200 and "Ngày không hợp lệ" in r.content.decode()
+    assert c.get(reverse("workplans:unit"), {"ky": "x"}).status_code == 200
+
+
+def test_rolled_up_progress_is_by_weight_of_the_children() -> None:
+    parent = WorkItem(status=ItemStatus.IN_PROGRESS, weight=Decimal("3"))
+    heavy = WorkItem(status=ItemStatus.ACCEPTED, completion=Completion.DONE, weight=Decimal("3"))
+    light = WorkItem(status=ItemStatus.IN_PROGRESS, weight=Decimal("1"))
+    half = WorkItem(status=ItemStatus.ACCEPTED, completion=Completion.PARTLY, weight=Decimal("2"))
+    gone = WorkItem(status=ItemStatus.CANCELLED, weight=Decimal("10"))
+    assert rolled_up_progress(parent, [heavy, light]) == 75  # 3 of 4 standard units, not 1 of 2 items
+    assert rolled_up_progress(parent, [heavy, light, half]) == 67  # (3 + 1) / 6
+    assert rolled_up_progress(parent, [heavy, light, gone]) == 75  # cancelled children left out
+    assert rolled_up_progress(parent, []) == 0
+
+
+def test_unit_outline_nests_personal_items_under_unit_items_with_progress(org: Any) -> None:
+    unit_prog = program(org.ward_a, "2026-W47", status=ProgramStatus.APPROVED)
+    parent = item(unit_prog, owner=org.staff["head_a"], title="Rà soát hồ sơ tồn đọng")
+    mine = week_of(org, items=0, status=ProgramStatus.APPROVED)
+    done = item(mine, title="Rà soát tổ 1", parent=parent, quantity="3", status=ItemStatus.ACCEPTED,
+                completion=Completion.DONE, completed_at=at("2026-11-18 09:00"))
+    item(mine, title="Rà soát tổ 2", parent=parent, quantity="1")
+    loose = item(mine, title="Việc riêng")
+    with clock(at("2026-11-18 10:00")):
+        html = client_for(org.user("head_a")).get(reverse("workplans:unit"), {"ky": "2026-W47"}).content.decode()
+    assert html.index(parent.code) < html.index(done.code) < html.index(loose.code)
+    assert 'data-progress="75"' in html
+    assert 'class="child"' in html
+
+
+def test_ward_head_cannot_see_another_wards_program_or_items(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.SUBMITTED)
+    code = prog.items.get().code
+    other = client_for(org.user("head_b"))
+    assert other.get(reverse("workplans:program", args=[prog.pk])).status_code == 404
+    assert other.get(reverse("workplans:item", args=[code])).status_code == 404
+    assert other.get(reverse("workplans:unit"), {"don-vi": org.ward_a.code}).status_code == 404
+    assert other.get(reverse("workplans:export_program"), {"don-vi": org.ward_a.code, "ky": "2026-11"}).status_code == 404
+    assert other.post(reverse("workplans:program_approve", args=[prog.pk])).status_code == 404
+    assert other.post(reverse("workplans:item_accept", args=[code])).status_code == 404
+    assert prog.pk not in [p.pk for p in other.get(reverse("workplans:inbox")).context["programs"]]
+    mine = client_for(org.user("head_a"))
+    assert mine.get(reverse("workplans:program", args=[prog.pk])).status_code == 200
+    assert prog.pk in [p.pk for p in mine.get(reverse("workplans:inbox")).context["programs"]]
+
+
+def test_inbox_lists_subtree_programs_and_reported_items_but_never_ones_own(org: Any) -> None:
+    officer_prog = week_of(org, items=1, status=ProgramStatus.SUBMITTED)
+    head_prog = week_of(org, "head_a", items=1, status=ProgramStatus.SUBMITTED)
+    approved = week_of(org, "onestop_a", items=0, status=ProgramStatus.APPROVED)
+    reported = item(approved, status=ItemStatus.REPORTED, completion=Completion.DONE,
+                    completed_at=at("2026-11-18 09:00"))
+    ctx = client_for(org.user("head_a")).get(reverse("workplans:inbox")).context
+    assert [p.pk for p in ctx["programs"]] == [officer_prog.pk]  # not head_a's own program
+    assert [i.code for i in ctx["reported"]] == [reported.code]
+    assert head_prog.pk not in [p.pk for p in client_for(org.user("dept_head")).get(
+        reverse("workplans:inbox")).context["programs"]]  # another subtree
+    assert client_for(org.user("officer_a")).get(reverse("workplans:inbox")).context["programs"] == []
+
+
+def test_list_pages_use_a_constant_number_of_queries(org: Any, django_assert_max_num_queries: Any) -> None:
+    unit_prog = program(org.ward_a, "2026-W47", status=ProgramStatus.APPROVED)
+    parent = item(unit_prog, owner=org.staff["head_a"])
+    prog = week_of(org, items=2, status=ProgramStatus.APPROVED)
+    item(prog, title="Đã có từ đầu", parent=parent, status=ItemStatus.REPORTED, completion=Completion.DONE,
+         completed_at=at("2026-11-18 09:00"), due_at=at("2026-11-20 17:00"))
+    pt = product_type(org.ward_a)
+    officer, head = client_for(org.user("officer_a")), client_for(org.user("head_a"))
+    urls = [(officer, reverse("workplans:week") + "?ky=2026-W47"), (officer, reverse("workplans:day") + "?ngay=2026-11-20"),
+            (head, reverse("workplans:unit") + "?ky=2026-W47"), (head, reverse("workplans:inbox")),
+            (head, reverse("workplans:gantt") + "?ky=2026-11"), (head, reverse("workplans:program", args=[prog.pk]))]
+    with clock(at("2026-11-18 10:00")):
+        counts = []
+        for c, url in urls:
+            c.get(url)
+            with CaptureQueriesContext(connection) as q:
+                assert c.get(url).status_code == 200
+            counts.append(len(q))
+        for n in range(15):
+            child = item(prog, title=f"Thêm {n}", product=pt, parent=parent if n % 2 else None,
+                         status=ItemStatus.REPORTED if n % 3 == 0 else ItemStatus.IN_PROGRESS,
+                         completion=Completion.DONE if n % 3 == 0 else "")
+            child.co_workers.add(org.staff["onestop_a"])
+        for (c, url), count in zip(urls, counts, strict=True):
+            with django_assert_max_num_queries(count, info=url):
+                c.get(url)
+
+
+def test_board_marks_people_who_have_not_submitted_by_the_deadline_in_red(org: Any) -> None:
+    week_of(org, items=1, status=ProgramStatus.DRAFT)
+    with clock(at("2026-11-16 11:00")):  # Monday past 10:00
+        html = client_for(org.user("head_a")).get(reverse("workplans:board"), {"ky": "2026-W47"}).content.decode()
+    officer = org.staff["officer_a"].code
+    assert f'data-staff="{officer}" data-status="draft" data-late="1" class="overdue"' in html
+    assert client_for(org.user("head_b")).get(reverse("workplans:board"),
+                                               {"don-vi": org.ward_a.code}).status_code == 404
