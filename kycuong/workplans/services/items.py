@@ -54,7 +54,7 @@ from ._common import (
     staff_of,
     weight_of,
 )
-from .programs import ENTRY_STATUS, may_write, new_item_code
+from .programs import ENTRY_EVENTS, ENTRY_STATUS, may_write, new_item_code
 
 EDITABLE = {"title", "description", "product_type", "quantity", "due_at", "owner", "co_workers", "parent"}
 
@@ -132,6 +132,8 @@ def item_create(*, program: Program, title: str, product_type: ProductType | Non
         weight=weight_of(qty, pt), first_due_at=due, due_at=due, status=ENTRY_STATUS[program.status])
     item.co_workers.set(people)
     event(item, EventType.CREATED, at=at, actor=me)
+    for ev in ENTRY_EVENTS.get(item.status, ()):  # added to a submitted / approved program: its history says so
+        event(item, ev, at=at, actor=me)
     audit("item_create", item, actor=actor, title=title, weight=str(item.weight), due_at=due.isoformat())
     return item
 

@@ -53,6 +53,9 @@ PERSONAL_KINDS = {PeriodKind.WEEK, PeriodKind.MONTH}
 #: The item status a new item takes in a program of each status (recurring items, carry-over).
 ENTRY_STATUS: dict[str, str] = {ProgramStatus.DRAFT: ItemStatus.DRAFT, ProgramStatus.RETURNED: ItemStatus.DRAFT,
                 ProgramStatus.SUBMITTED: ItemStatus.SUBMITTED, ProgramStatus.APPROVED: ItemStatus.IN_PROGRESS}
+#: The events such an item records after `created`, so that its history replays to its status.
+ENTRY_EVENTS: dict[str, tuple[str, ...]] = {ItemStatus.SUBMITTED: (EventType.SUBMITTED,),
+                                            ItemStatus.IN_PROGRESS: (EventType.SUBMITTED, EventType.APPROVED)}
 
 
 def new_item_code(program: Program) -> str:
@@ -213,6 +216,8 @@ def items_carry_over(*, program: Program, actor: Any) -> list[WorkItem]:
         new.co_workers.set(old.co_workers.all())
         WorkItemEvent.objects.create(item=new, type=EventType.CREATED, at=at, actor=me,
                                      note=_("Chuyển từ %(code)s") % {"code": old.code})
+        for ev in ENTRY_EVENTS.get(new.status, ()):
+            WorkItemEvent.objects.create(item=new, type=ev, at=at, actor=me)
         old.status = lifecycle.item_next(old, "carry_over")
         old.version += 1
         old.save(update_fields=["status", "version", "updated_at"])
