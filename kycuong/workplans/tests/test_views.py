@@ -149,3 +149,95 @@ def test_board_marks_people_who_have_not_submitted_by_the_deadline_in_red(org: A
     assert f'data-staff="{officer}" data-status="draft" data-late="1" class="overdue"' in html
     assert client_for(org.user("head_b")).get(reverse("workplans:board"),
                                                {"don-vi": org.ward_a.code}).status_code == 404
+
+
+def _add(c: Client, pt: Any, **over: Any) -> Any:
+    data = {"period": "2026-W47", "title": "Soạn tờ trình", "product_type": pt.pk, "quantity": "2",
+            "due_date": "2026-11-19", "due_time": "17:00", **over}
+    return c.post(reverse("workplans:item_add"), data, follow=True)
+
+
+def test_adding_an_item_through_the_week_page_creates_the_program_and_the_item(org: Any) -> None:
+    pt = product_type(org.ward_a, factor="1.5")
+    c = client_for(org.user("officer_a"))
+    with clock(at("2026-11-16 08:00")):
+        r = _add(c, pt)
+    assert "Đã thêm công việc." in r.content.decode()
+    created = WorkItem.objects.get()
+    assert created.program.owner == org.staff["officer_a"] and created.weight == Decimal("3.000")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("quantity", "0", "Số lượng"),
+    ("due_date", "2026-11-10", "kỳ"),
+    ("product_type", "999999", "Sản phẩm"),
+])
+def test_bad_item_input_gives_a_clear_error_and_creates_nothing(org: Any, field: str, value: str,
+                                                                 message: str) -> None:
+    pt = product_type(org.ward_a)
+    c = client_for(org.user("officer_a"))
+    with clock(at("2026-11-16 08:00")):
+        r = _add(c, pt, **{field: value})
+    assert r.status_code == 200 and 'class="notice notice-error"' in r.content.decode()
+    assert message in r.content.decode()
+    assert WorkItem.objects.count() == 0
+
+
+def test_head_cannot_approve_own_program_and_a_stale_version_changes_nothing(org: Any) -> None:
+    own = week_of(org, "head_a", items=1, status=ProgramStatus.SUBMITTED)
+    head = client_for(org.user("head_a"))
+    r = head.post(reverse("workplans:program_approve", args=[own.pk]), follow=True)
+    assert "chính mình" in r.content.decode()
+    own.refresh_from_db()
+    assert own.status == ProgramStatus.SUBMITTED
+    prog = week_of(org, items=1, status=ProgramStatus.DRAFT)
+    officer = client_for(org.user("officer_a"))
+    r = officer.post(reverse("workplans:program_submit", args=[prog.pk]), {"version": prog.version + 5}, follow=True)
+    assert 'class="notice notice-error"' in r.content.decode()
+    prog.refresh_from_db()
+    assert prog.status == ProgramStatus.DRAFT
+
+
+def test_return_needs_a_comment_and_shows_it_to_the_officer(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.DRAFT)
+    officer, head = client_for(org.user("officer_a")), client_for(org.user("head_a"))
+    with clock(at("2026-11-16 08:00")):
+        officer.post(reverse("workplans:program_submit", args=[prog.pk]))
+        head.post(reverse("workplans:program_return", args=[prog.pk]), {"comment": ""})
+        prog.refresh_from_db()
+        assert prog.status == ProgramStatus.SUBMITTED  # refused: no comment
+        head.post(reverse("workplans:program_return", args=[prog.pk]), {"comment": "Thiếu việc tiếp dân"})
+        html = officer.get(reverse("workplans:week"), {"ky": "2026-W47"}).content.decode()
+    assert 'id="return-comment"' in html and "Thiếu việc tiếp dân" in html
+
+
+def test_quick_completion_with_an_unknown_dossier_changes_nothing(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.APPROVED)
+    it = prog.items.get()
+    c = client_for(org.user("officer_a"))
+    with clock(at("2026-11-18 09:00")):
+        r = c.post(reverse("workplans:item_complete", args=[it.code]),
+                   {"completion": "done", "dossier": "KHONG-CO"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and 'role="alert"' in r.content.decode() and "KHONG-CO" in r.content.decode()
+    it.refresh_from_db()
+    assert it.status == ItemStatus.IN_PROGRESS and not it.evidence.exists()
+    with clock(at("2026-11-18 09:00")):
+        r = c.post(reverse("workplans:item_complete", args=[it.code]), {"completion": "done"}, HTTP_HX_REQUEST="true")
+    assert f'data-item="{it.code}" data-status="reported"' in r.content.decode()
+
+
+def test_a_refused_completion_does_not_keep_its_dossier_evidence(org: Any) -> None:
+    from kycuong.dossiers import services as dossier_services
+    from kycuong.dossiers.tests.factories import APPLICANT, procedure_create
+
+    prog = week_of(org, items=1, status=ProgramStatus.APPROVED)
+    it = prog.items.get()
+    with clock(at("2026-11-18 09:00")):
+        dossier = dossier_services.dossier_receive(procedure=procedure_create(), unit=org.ward_a,
+                                                   received_unit=org.ward_a, applicant=APPLICANT,
+                                                   received_by=org.staff["onestop_a"])
+        r = client_for(org.user("officer_a")).post(reverse("workplans:item_complete", args=[it.code]),
+                                                   {"completion": "partly", "dossier": dossier.code}, follow=True)
+    assert "Phải nêu lý do" in r.content.decode()  # partly done needs a note: refused
+    it.refresh_from_db()
+    assert it.status == ItemStatus.IN_PROGRESS and not it.evidence.exists()
