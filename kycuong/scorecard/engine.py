@@ -290,6 +290,19 @@ def source_attendance(ctx: ComputeContext) -> SourceData:
     return SourceData(counts=counts, missing_units=missing, note=str(NOTE_NO_DATA))
 
 
+def source_workplans(ctx: ComputeContext) -> SourceData:
+    """Work-program figures per unit (kycuong.workplans.selectors.figures), summed over subtrees:
+    personal programs submitted and approved by their deadline, leaf items due, done on time, overdue."""
+    fn = _optional("kycuong.workplans.selectors.figures", "unit_workplan_figures")
+    if fn is None:
+        return SourceData(has_data=False, note=str(NOTE_NOT_INSTALLED))
+    data = fn(period=ctx.period, as_of=ctx.as_of) or {}
+    if not data.get("has_data"):
+        return SourceData(has_data=False, note=str(NOTE_NO_DATA))
+    leaf = {int(uid): dict(counts) for uid, counts in (data.get("units") or {}).items()}
+    return SourceData(counts=dict(rollup(leaf, ctx.tree)))
+
+
 def source_not_installed(ctx: ComputeContext) -> SourceData:
     return SourceData(has_data=False, note=str(NOTE_NOT_INSTALLED))
 
@@ -299,7 +312,7 @@ SOURCES: dict[str, Callable[[ComputeContext], SourceData]] = {
     "procedures": source_procedures,
     "feedback": source_feedback,
     "attendance": source_attendance,
-    "workplans": source_not_installed,  # work programs: a later module
+    "workplans": source_workplans,
     "inspections": source_not_installed,  # official-duty inspections: a later module
 }
 
@@ -362,7 +375,14 @@ MEASURES: dict[str, Measure] = {
     "attendance.compliance": Measure("attendance", _g("compliant"), _g("expected")),
     "attendance.no_unjustified_absence": Measure(
         "attendance", lambda c: max(0, int(c.get("expected", 0)) - int(c.get("unjustified_absences", 0))), _g("expected")),
-    "workplans.completion": Measure("workplans", _g("completed"), _g("due")),
+    "workplans.completion": Measure("workplans", _g("items_done_on_time"), _g("items_due"),
+                                    description="leaf items due in the period done on time / items due"),
+    "workplans.programs_on_time": Measure(
+        "workplans", _g("programs_on_time"), _g("programs_expected"),
+        description="personal weekly/monthly programs submitted and approved by the deadline / programs expected"),
+    "workplans.not_overdue": Measure(
+        "workplans", lambda c: max(0, int(c.get("items_due", 0)) - int(c.get("items_overdue", 0))), _g("items_due"),
+        description="items due in the period not overdue / items due"),
     "inspections.coverage": Measure("inspections", _g("inspected"), _g("required")),
     "inspections.no_violation": Measure("inspections", lambda c: int(c.get("inspected", 0)) - int(c.get("violations", 0)),
                                         _g("inspected")),

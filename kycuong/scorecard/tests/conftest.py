@@ -24,6 +24,7 @@ def ensure_builtin_sets() -> None:
     from django.apps import apps
 
     importlib.import_module("kycuong.scorecard.migrations.0002_seed_indicator_sets").seed(apps, None)
+    importlib.import_module("kycuong.scorecard.migrations.0003_workplan_indicators").forward(apps, None)
 
 
 @pytest.fixture

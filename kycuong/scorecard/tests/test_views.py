@@ -171,8 +171,12 @@ def test_discipline_set_says_which_sources_have_no_data(computed, client):
     response = client.get("/chi-so/don-vi/H26.P04/?set=kycuong&period=2026-10")
     assert response.status_code == 200
     rows = {r["code"]: r for r in response.context["detail"].rows}
-    for code in ("workplan.completion", "inspection.coverage", "inspection.no_violation"):
+    for code in ("inspection.coverage", "inspection.no_violation"):
         assert rows[code]["note"] == "Phân hệ nguồn chưa được cài đặt" and rows[code]["applicable"] is False
+        assert rows[code]["numerator"] is None
+    # Work programs are installed but nobody uses them in the dataset: "no data", never a zero.
+    for code in ("workplan.programs_on_time", "workplan.completion", "workplan.not_overdue"):
+        assert rows[code]["note"] == "Chưa có dữ liệu từ phân hệ nguồn" and rows[code]["applicable"] is False
         assert rows[code]["numerator"] is None
     # No timekeeping and no feedback in the dataset: "no data", never a zero.
     for code in ("attendance.compliance", "attendance.no_unjustified_absence", "feedback.on_time"):

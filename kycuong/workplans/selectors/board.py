@@ -21,7 +21,8 @@ Rules (docs/modules/workplans.md):
   deadline, `late` = not submitted on time (the person's delay) and `not_approved` = not approved on
   time (the head's delay shows there). Exactly at the deadline is on time.
 - Scoped: a unit outside the user's scope is a NotFound (no enumeration). Set-based: three queries
-  whatever the number of people.
+  whatever the number of people. `program_rows` is the unscoped core (also used by
+  selectors/figures.py for the scorecard).
 """
 
 from __future__ import annotations
@@ -88,36 +89,35 @@ def overlaps_q(start: dt.date, end: dt.date, prefix: str = "") -> Q:
             & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": start})))
 
 
-def not_submitted_board(*, user: Any, unit: Any, period: str, at: dt.datetime | None = None) -> dict[str, Any]:
-    """Rows per (person, unit) of `unit`'s subtree with their personal program's status and deadline."""
-    ensure_unit_visible(user, unit.pk if unit is not None else None)
-    p = _personal_period(period)
-    at = at or timezone.now()
-    pol, cal = policy(), calendar_for(unit)
-    regular = deadline_for(p, cal, pol)
+def program_rows(*, unit: Any, period: Period, at: dt.datetime, cal: Any = None,
+                 pol: ProgramPolicy | None = None) -> list[dict[str, Any]]:
+    """The board's rows for `unit`'s subtree (None: every unit), without scoping (callers scope)."""
+    pol = pol or policy()
+    cal = cal or calendar_for(unit)
+    regular = deadline_for(period, cal, pol)
+    path = unit.path if unit is not None else ""
 
     @cache
     def deadline(joined: dt.date | None) -> dt.datetime:
         if joined is None or joined <= regular.date():
             return regular
-        return deadline_for(p, cal, pol, joined=joined)
+        return deadline_for(period, cal, pol, joined=joined)
 
-    members = (Membership.objects.filter(overlaps_q(p.start, p.end), unit__path__startswith=unit.path,
+    members = (Membership.objects.filter(overlaps_q(period.start, period.end), unit__path__startswith=path,
                                          staff__is_active=True)
                .values_list("staff_id", "staff__code", "staff__full_name", "unit_id", "unit__name", "active_from"))
     people: dict[tuple[int, int], list[Any]] = {}
     for staff_id, code, name, unit_id, unit_name, active_from in members:
         key = (staff_id, unit_id)
-        joined = active_from if active_from and active_from > p.start else None
+        joined = active_from if active_from and active_from > period.start else None
         if key in people:  # several roles in one unit: the earliest start counts
             prev = people[key][5]
             joined = None if prev is None or joined is None else min(prev, joined)
         people[key] = [staff_id, code, name, unit_id, unit_name, joined]
     programs = {(o, u): (pk, status, sub, appr) for pk, o, u, status, sub, appr in
-                Program.objects.filter(kind=ProgramKind.PERSONAL, period=p.label, unit__path__startswith=unit.path)
+                Program.objects.filter(kind=ProgramKind.PERSONAL, period=period.label, unit__path__startswith=path)
                 .values_list("pk", "owner_id", "unit_id", "status", "submitted_at", "approved_at")}
     rows = []
-    totals = {"people": 0, NONE: 0, **{s.value: 0 for s in ProgramStatus}, "late": 0, "not_approved": 0}
     for key, (staff_id, code, name, unit_id, unit_name, joined) in people.items():
         due = deadline(joined)
         pk, status, submitted_at, approved_at = programs.get(key, (None, NONE, None, None))
@@ -125,16 +125,26 @@ def not_submitted_board(*, user: Any, unit: Any, period: str, at: dt.datetime | 
                              and submitted_at is not None and submitted_at <= due)
         approved_on_time = status == ProgramStatus.APPROVED and approved_at is not None and approved_at <= due
         passed = at > due
-        row = {"staff_id": staff_id, "staff_code": code, "staff_name": name, "unit_id": unit_id,
-               "unit_name": unit_name, "program_id": pk, "status": status, "submitted_at": submitted_at,
-               "approved_at": approved_at, "deadline": due, "submitted_on_time": submitted_on_time,
-               "approved_on_time": approved_on_time, "late": passed and not submitted_on_time,
-               "not_approved": passed and not approved_on_time}
-        rows.append(row)
-        totals["people"] += 1
-        totals[status] += 1
+        rows.append({"staff_id": staff_id, "staff_code": code, "staff_name": name, "unit_id": unit_id,
+                     "unit_name": unit_name, "program_id": pk, "status": status, "submitted_at": submitted_at,
+                     "approved_at": approved_at, "deadline": due, "deadline_passed": passed,
+                     "submitted_on_time": submitted_on_time, "approved_on_time": approved_on_time,
+                     "late": passed and not submitted_on_time, "not_approved": passed and not approved_on_time})
+    return rows
+
+
+def not_submitted_board(*, user: Any, unit: Any, period: str, at: dt.datetime | None = None) -> dict[str, Any]:
+    """Rows per (person, unit) of `unit`'s subtree with their personal program's status and deadline."""
+    ensure_unit_visible(user, unit.pk if unit is not None else None)
+    p = _personal_period(period)
+    at = at or timezone.now()
+    pol, cal = policy(), calendar_for(unit)
+    rows = program_rows(unit=unit, period=p, at=at, cal=cal, pol=pol)
+    totals = {"people": len(rows), NONE: 0, **{s.value: 0 for s in ProgramStatus}, "late": 0, "not_approved": 0}
+    for row in rows:
+        totals[row["status"]] += 1
         totals["late"] += row["late"]
         totals["not_approved"] += row["not_approved"]
     rows.sort(key=lambda r: (not r["late"], r["unit_name"], r["staff_name"], r["staff_id"]))
-    return {"unit": unit, "period": p.label, "kind": p.kind, "deadline": regular, "at": at, "rows": rows,
-            "totals": totals}
+    return {"unit": unit, "period": p.label, "kind": p.kind, "deadline": deadline_for(p, cal, pol), "at": at,
+            "rows": rows, "totals": totals}
