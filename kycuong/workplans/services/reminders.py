@@ -5,9 +5,12 @@
   every person with a membership in force whose program is missing, still a draft, or returned and
   not resubmitted. Window: from the same time on the previous working day up to the deadline.
   A program returned after the first reminder gets its own reminder (another key).
-- After the deadline: a summary to the unit's head(s) and deputies in force listing who has not
-  submitted and whose program is not yet approved. Window: from the deadline up to the same time
-  on the next working day.
+- After the deadline: a summary to each head and deputy in force listing who in their unit's
+  subtree has not submitted and whose program is not yet approved (the rows of the not-submitted
+  board, selectors.board.program_rows, so both read the same deadlines and people). Window: after
+  the deadline (exactly at it is still on time) up to the same time on the next working day.
+- Deadlines are those of the board on the city calendar (unit-specific calendar overrides are not
+  read by the city-wide scan; the board of one unit reads its own).
 - Items due on the next working day: a reminder to the presiding person, sent on the working day
   before (key includes the due date, so a rescheduled item is reminded again).
 - Overdue items (selectors.status.overdue_q, the one meaning of overdue): a reminder to the presiding person, once per due date,
@@ -19,7 +22,6 @@ Keys: `wp:...` on kycuong.dossiers.models.Notification, unique per recipient.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -30,14 +32,16 @@ from kycuong.core.audit import audit_record
 from kycuong.core.periods import TZ, Period, period_containing
 from kycuong.dossiers.models import Notification, NotificationKind
 from kycuong.dossiers.notifications import notification_create
-from kycuong.org.models import MANAGER_ROLES, Membership, Role
+from kycuong.org.models import MANAGER_ROLES, Membership, Role, Unit
 from kycuong.workdays.engine import WorkCalendar
 from kycuong.workdays.services import calendar_for
 
-from ..models import ItemStatus, Program, ProgramKind, ProgramPolicy, ProgramStatus, WorkItem
+from ..models import ItemStatus, ProgramStatus, WorkItem
+from ..selectors.board import NONE, deadline_for, policy, program_rows
 from ..selectors.status import overdue_q
 
 OPEN_ITEM = (ItemStatus.DRAFT, ItemStatus.SUBMITTED, ItemStatus.RETURNED, ItemStatus.IN_PROGRESS)
+OPEN_PROGRAM = (NONE, ProgramStatus.DRAFT, ProgramStatus.RETURNED)  # not submitted (yet / again)
 OVERDUE_WINDOW = dt.timedelta(days=7)
 NOT_PROGRAMMED_ROLES = (Role.ADMIN,)  # system administrators keep no work program
 
@@ -51,33 +55,6 @@ def _url(name: str, **kwargs: Any) -> str:
 
 def _fmt(at: dt.datetime) -> str:
     return at.astimezone(TZ).strftime("%H:%M %d/%m/%Y")
-
-
-def _time(value: dt.time | str) -> dt.time:
-    """A TimeField value (an unsaved default is still its string, e.g. "10:00")."""
-    return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
-
-
-def policy() -> ProgramPolicy:
-    """The one policy row (admin-editable), or the defaults when none was saved."""
-    pol = ProgramPolicy.objects.order_by("pk").first() or ProgramPolicy()
-    pol.weekly_time, pol.monthly_time = _time(pol.weekly_time), _time(pol.monthly_time)
-    return pol
-
-
-def program_deadline(period: Period, cal: WorkCalendar, pol: ProgramPolicy) -> dt.datetime:
-    """The submission deadline of a personal week/month program (ProgramPolicy, working calendar)."""
-    if period.kind == "week":
-        day = period.start + dt.timedelta(days=min(pol.weekly_weekday, 6))
-        return dt.datetime.combine(day, pol.weekly_time, tzinfo=TZ)
-    day, count = period.start, 0
-    while day < period.end:
-        if cal.is_working_day(day):
-            count += 1
-            if count >= max(pol.monthly_working_day, 1):
-                break
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(min(day, period.end - dt.timedelta(days=1)), pol.monthly_time, tzinfo=TZ)
 
 
 def _shift_working_day(at: dt.datetime, cal: WorkCalendar, step: int) -> dt.datetime:
@@ -112,54 +89,64 @@ def _periods(today: dt.date) -> list[tuple[str, Period]]:
     return out
 
 
-def _program_rows(at: dt.datetime, pol: ProgramPolicy) -> list[dict[str, Any]]:
+def _program_rows(at: dt.datetime) -> list[dict[str, Any]]:
+    """Reminders and summaries from the board's rows (selectors.board.program_rows: people in force
+    during the period, each one's deadline from the policy, joiners counted from their first day)."""
     today = at.astimezone(TZ).date()
-    memberships = list(Membership.objects.in_force(today).exclude(role__in=NOT_PROGRAMMED_ROLES)
-                       .select_related("staff__user", "unit").order_by("unit_id", "staff__code"))
-    units = {m.unit_id: m.unit for m in memberships}
+    cal, pol = calendar_for(None), policy()
     rows: list[dict[str, Any]] = []
     for kind, period in _periods(today):
+        regular = deadline_for(period, cal, pol)
+        if at < _shift_working_day(regular, cal, -1) or (at >= period.end_at and at >= _shift_working_day(regular, cal, 1)):
+            continue  # no window of this period can be open (the cheap test before reading anyone)
         label = _("tuần") if kind == "week" else _("tháng")
-        status = {(p[0], p[1]): p[2] for p in Program.objects.filter(
-            kind=ProgramKind.PERSONAL, period=period.label, unit_id__in=units).values_list("owner_id", "unit_id", "status")}
-        per_unit: dict[int, list[tuple[Membership, str | None]]] = defaultdict(list)
-        seen: set[tuple[int, int]] = set()
-        for m in memberships:
-            if (m.staff_id, m.unit_id) not in seen:
-                seen.add((m.staff_id, m.unit_id))
-                per_unit[m.unit_id].append((m, status.get((m.staff_id, m.unit_id))))
-        for unit_id, people in per_unit.items():
-            cal = calendar_for(units[unit_id])
-            deadline = program_deadline(period, cal, pol)
-            before = _shift_working_day(deadline, cal, -1) <= at < deadline
-            after = deadline <= at < _shift_working_day(deadline, cal, 1)
-            if before:
-                for m, st in people:
-                    if st in (None, ProgramStatus.DRAFT, ProgramStatus.RETURNED) and m.staff.user:
-                        returned = st == ProgramStatus.RETURNED
-                        rows.append({
-                            "user": m.staff.user, "url": _url("workplans:my_week" if kind == "week" else "workplans:my_month"),
-                            "key": f"wp:prog:{period.label}:{unit_id}:{'returned' if returned else 'submit'}",
-                            "title": (_("Chương trình công tác %(kind)s %(period)s bị trả lại: hãy sửa và gửi lại trước %(due)s")
-                                      if returned else
-                                      _("Hãy gửi chương trình công tác %(kind)s %(period)s trước %(due)s")) % {
-                                "kind": label, "period": period.label, "due": _fmt(deadline)},
-                            "body": _("Đơn vị: %(unit)s.") % {"unit": units[unit_id].name}})
-            if after:
-                missing = [m.staff.full_name for m, st in people if st in (None, ProgramStatus.DRAFT, ProgramStatus.RETURNED)]
-                waiting = [m.staff.full_name for m, st in people if st == ProgramStatus.SUBMITTED]
-                heads = [m for m, _st in people if m.role in MANAGER_ROLES and m.staff.user]
-                if not (missing or waiting):
-                    continue
-                body = "\n".join([
-                    _("Chưa gửi (%(n)s): %(names)s") % {"n": len(missing), "names": ", ".join(missing) or "—"},
-                    _("Đã gửi, chưa được duyệt (%(n)s): %(names)s") % {"n": len(waiting), "names": ", ".join(waiting) or "—"}])
-                for head in heads:
-                    rows.append({
-                        "user": head.staff.user, "key": f"wp:board:{period.label}:{unit_id}", "body": body, "url": "",
-                        "title": _("%(unit)s: %(n)s người chưa gửi hoặc chưa được duyệt chương trình công tác %(kind)s "
-                                   "%(period)s (hạn %(due)s)") % {"unit": units[unit_id].name, "n": len(missing) + len(waiting),
-                                                                "kind": label, "period": period.label, "due": _fmt(deadline)}})
+        board = program_rows(unit=None, period=period, at=at, cal=cal, pol=pol)
+        in_force = {(m.staff_id, m.unit_id): m for m in Membership.objects.in_force(today)
+                    .filter(staff_id__in={r["staff_id"] for r in board}).exclude(role__in=NOT_PROGRAMMED_ROLES)
+                    .select_related("staff__user", "unit")}
+        for r in board:
+            m = in_force.get((r["staff_id"], r["unit_id"]))
+            due = r["deadline"]
+            if (m is None or not m.staff.user or r["status"] not in OPEN_PROGRAM
+                    or not _shift_working_day(due, cal, -1) <= at < due):
+                continue
+            returned = r["status"] == ProgramStatus.RETURNED
+            rows.append({
+                "user": m.staff.user, "url": _url("workplans:week" if kind == "week" else "workplans:month"),
+                "key": f"wp:prog:{period.label}:{r['unit_id']}:{'returned' if returned else 'submit'}",
+                "title": (_("Chương trình công tác %(kind)s %(period)s bị trả lại: hãy sửa và gửi lại trước %(due)s")
+                          if returned else _("Hãy gửi chương trình công tác %(kind)s %(period)s trước %(due)s")) % {
+                    "kind": label, "period": period.label, "due": _fmt(due)},
+                "body": _("Đơn vị: %(unit)s.") % {"unit": r["unit_name"]}})
+        if regular < at < _shift_working_day(regular, cal, 1):  # exactly at the deadline is on time
+            rows += _summaries(board, in_force, period, label, regular, at)
+    return rows
+
+
+def _summaries(board: list[dict[str, Any]], in_force: dict[tuple[int, int], Membership], period: Period, label: str,
+               regular: dt.datetime, at: dt.datetime) -> list[dict[str, Any]]:
+    """After the deadline: to each head/deputy in force, who in their unit's subtree has not submitted
+    (none, draft, returned) or is submitted and not yet approved."""
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r["unit_id"] for r in board})}
+    rows = []
+    for m in in_force.values():
+        if m.role not in MANAGER_ROLES or not m.staff.user:
+            continue
+        mine = [r for r in board if r["deadline_passed"] and r["unit_id"] in units
+                and units[r["unit_id"]].path.startswith(m.unit.path) and r["staff_id"] != m.staff_id]
+        missing = [r["staff_name"] for r in mine if r["status"] in OPEN_PROGRAM]
+        waiting = [r["staff_name"] for r in mine if r["status"] == ProgramStatus.SUBMITTED]
+        if not (missing or waiting):
+            continue
+        body = "\n".join([
+            _("Chưa gửi (%(n)s): %(names)s") % {"n": len(missing), "names": ", ".join(missing) or "—"},
+            _("Đã gửi, chưa được duyệt (%(n)s): %(names)s") % {"n": len(waiting), "names": ", ".join(waiting) or "—"}])
+        rows.append({
+            "user": m.staff.user, "key": f"wp:board:{period.label}:{m.unit_id}", "body": body,
+            "url": _url("workplans:board"),
+            "title": _("%(unit)s: %(n)s người chưa gửi hoặc chưa được duyệt chương trình công tác %(kind)s "
+                       "%(period)s (hạn %(due)s)") % {"unit": m.unit.name, "n": len(missing) + len(waiting),
+                                                    "kind": label, "period": period.label, "due": _fmt(regular)}})
     return rows
 
 
@@ -185,7 +172,7 @@ def _item_rows(at: dt.datetime) -> list[dict[str, Any]]:
         due = _fmt(item.due_at)
         rows.append({
             "user": item.owner.user, "key": f"wp:item:{item.pk}:{kind}:{item.due_at.astimezone(TZ):%Y%m%d%H%M}",
-            "url": _url("workplans:item_detail", code=item.code),
+            "url": _url("workplans:item", code=item.code),
             "title": (_("Công việc “%(title)s” đến hạn %(due)s") if kind == "due"
                       else _("Công việc “%(title)s” đã quá hạn (hạn %(due)s)")) % {"title": item.title[:200], "due": due},
             "body": _("Mã công việc: %(code)s.") % {"code": item.code}})
@@ -195,7 +182,7 @@ def _item_rows(at: dt.datetime) -> list[dict[str, Any]]:
 def reminders_scan(*, at: dt.datetime | None = None) -> int:
     """Periodic job: send the reminders whose window contains `at` and that were not sent yet."""
     at = at or timezone.now()
-    created = _send_many(_program_rows(at, policy()) + _item_rows(at), at)
+    created = _send_many(_program_rows(at) + _item_rows(at), at)
     if created:
         audit_record(action="workplans.reminders", object_type="dossiers.notification", object_id="*", at=at,
                      changes={"created": created})

@@ -69,8 +69,9 @@ def test_summary_to_the_head_after_the_deadline_lists_who_has_not_submitted_or_n
     program(org.ward_a, W48, owner=org.staff["onestop_a"], status=ProgramStatus.SUBMITTED)
     program(org.ward_a, W48, owner=org.staff["head_a"], status=ProgramStatus.APPROVED)
     _scan(at("2026-11-23 09:59"))
+    _scan(at("2026-11-23 10:00"))  # exactly at the deadline is still on time (as on the board)
     assert _notes(org, "head_a", f"wp:board:{W48}") == []
-    _scan(at("2026-11-23 10:00"))
+    _scan(at("2026-11-23 10:01"))
     _scan(at("2026-11-23 11:00"))
     notes = _notes(org, "head_a", f"wp:board:{W48}")
     assert len(notes) == 1
@@ -94,7 +95,7 @@ def test_nobody_whose_membership_ended(org):
     Membership.objects.filter(staff=org.staff["officer_a"]).update(active_to=dt.date(2026, 11, 20))
     Membership.objects.filter(staff=org.staff["head_b"]).update(active_to=dt.date(2026, 11, 20))
     _scan(at("2026-11-20 10:00"))
-    _scan(at("2026-11-23 10:00"))
+    _scan(at("2026-11-23 10:15"))
     assert _notes(org, "officer_a") == []
     assert _notes(org, "head_b") == []
     summary = _notes(org, "head_a", f"wp:board:{W48}")[0]
