@@ -77,8 +77,8 @@ class _Builder:
         self.ctx, self.rng, self.now = ctx, ctx.rng("workplans"), ctx.now
         self.programs: list[Program] = []
         self.items: list[tuple[WorkItem, list[WorkItemEvent], list[WorkItemEvidence], int]] = []  # (item, events, ev, prog#)
-        self.seq = 0
         self._calendars: dict[int, WorkCalendar] = {}
+        self.per_program: dict[int, int] = {}
 
     def calendar(self, unit: Unit) -> WorkCalendar:
         if unit.pk not in self._calendars:
@@ -120,9 +120,11 @@ class _Builder:
              quantity: Decimal, head: Staff | None, dossiers: list[Dossier] | None = None,
              parent: WorkItem | None = None) -> WorkItem:
         p = self.programs[prog_no]
-        self.seq += 1
         rng, now = self.rng, self.now
-        it = WorkItem(code=f"CT{p.period_start:%y%m%d}-{self.seq:06d}", unit=p.unit, owner=owner, assigned_by=head,
+        who = owner.code if p.kind == ProgramKind.PERSONAL else p.unit.code
+        n = self.per_program[prog_no] = self.per_program.get(prog_no, 0) + 1
+        # services.programs.new_item_code's shape; "S" is no hex digit, so never a live suffix
+        it = WorkItem(code=f"{p.period}-{who}-S{n:02d}", unit=p.unit, owner=owner, assigned_by=head,
                       title=title, product_type=product, quantity=quantity, weight=quantity * product.factor,
                       first_due_at=due, due_at=due, status=ItemStatus.DRAFT, parent=parent)
         created = p._demo["created"]  # type: ignore[attr-defined]

@@ -111,10 +111,17 @@ def _program(unit: Unit, owner: Staff, period: Period) -> tuple[Program, bool]:
         return Program.objects.get(kind=ProgramKind.PERSONAL, unit=unit, owner=owner, period=period.label), False
 
 
+def _code(program: Program, template: ItemTemplate) -> str:
+    """Like services.programs.new_item_code (period-person-suffix), with a deterministic suffix: "M"
+    (not a hex digit, so never one of the random suffixes) and the template's id."""
+    who = program.owner.code if program.owner is not None else program.unit.code
+    return f"{program.period}-{who}-M{template.pk}"
+
+
 def _generate_one(template: ItemTemplate, program: Program, due_at: dt.datetime, at: dt.datetime) -> tuple[WorkItem, bool]:
     weight = template.quantity * template.product_type.factor
     defaults = {
-        "code": f"MAU{template.pk}.CT{program.pk}", "unit_id": program.unit_id, "owner_id": program.owner_id,
+        "code": _code(program, template), "unit_id": program.unit_id, "owner_id": program.owner_id,
         "title": template.title, "product_type_id": template.product_type_id, "quantity": template.quantity,
         "weight": weight, "first_due_at": due_at, "due_at": due_at, "status": ItemStatus.DRAFT,
     }
