@@ -46,3 +46,16 @@ class CompleteForm(forms.Form):
 
 class CommentForm(forms.Form):
     comment = forms.CharField(label=_("Ý kiến"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UnitItemForm(ItemForm):
+    """An item of the unit's program: the head chooses the presiding person."""
+
+    owner: forms.ModelChoiceField[Staff] = forms.ModelChoiceField(
+        label=_("Người chủ trì"), queryset=Staff.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+        self.order_fields(["title", "owner", "product_type", "quantity", "due_date", "due_time", "co_workers",
+                           "parent"])

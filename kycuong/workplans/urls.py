@@ -12,6 +12,7 @@ urlpatterns = [
     path("chuong-trinh/ngay/", screens.my_day, name="day"),
     path("chuong-trinh/thang/", screens.my_month, name="month"),
     path("chuong-trinh/don-vi/", screens.unit_outline, name="unit"),
+    path("chuong-trinh/don-vi/them-viec/", actions.unit_item_add, name="unit_item_add"),
     path("chuong-trinh/don-vi/tien-do-thang/", screens.gantt, name="gantt"),
     path("chuong-trinh/duyet/", screens.inbox, name="inbox"),
     path("chuong-trinh/chua-nop/", screens.board, name="board"),

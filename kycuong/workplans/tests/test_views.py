@@ -241,3 +241,23 @@ def test_a_refused_completion_does_not_keep_its_dossier_evidence(org: Any) -> No
     assert "Phải nêu lý do" in r.content.decode()  # partly done needs a note: refused
     it.refresh_from_db()
     assert it.status == ItemStatus.IN_PROGRESS and not it.evidence.exists()
+
+
+def test_head_assigns_a_unit_item_that_officers_can_hang_their_items_under(org: Any) -> None:
+    pt = product_type(org.ward_a)
+    head = client_for(org.user("head_a"))
+    data = {"unit": org.ward_a.code, "period": "2026-W47", "title": "Tổng rà soát hồ sơ", "owner": org.staff["officer_a"].pk,
+            "product_type": pt.pk, "quantity": "4", "due_date": "2026-11-20", "due_time": "17:00"}
+    with clock(at("2026-11-16 08:00")):
+        r = head.post(reverse("workplans:unit_item_add"), data, follow=True)
+        assert "Đã thêm công việc vào chương trình của đơn vị." in r.content.decode()
+        unit_item = WorkItem.objects.get(program__kind="unit")
+        assert unit_item.owner == org.staff["officer_a"] and unit_item.program.unit == org.ward_a
+        html = client_for(org.user("officer_a")).get(reverse("workplans:week"), {"ky": "2026-W47"}).content.decode()
+    assert f'<option value="{unit_item.pk}">{unit_item.code} – Tổng rà soát hồ sơ</option>' in html
+    other = client_for(org.user("head_b"))
+    assert other.post(reverse("workplans:unit_item_add"), data).status_code == 404
+    officer = client_for(org.user("officer_a"))
+    with clock(at("2026-11-16 08:00")):
+        officer.post(reverse("workplans:unit_item_add"), {**data, "title": "Tự giao"})
+    assert not WorkItem.objects.filter(title="Tự giao").exists()  # only a head/deputy assigns unit work

@@ -3,6 +3,8 @@ service's translated error and changes nothing. Quick completion answers htmx wi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kycuong.core.errors import NotFound
+from kycuong.org.models import Unit
+from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of
 
 from ..forms import CommentForm, CompleteForm
@@ -42,9 +46,7 @@ def item_add(request: HttpRequest) -> HttpResponse:
         return back(request, reverse(WEEK))
     form = item_form(unit, period, request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label_text = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label_text}: {' '.join(str(e) for e in errors)}")
+        _form_errors(request, form)
         return back(request, reverse(WEEK))
     data = form.cleaned_data
 
@@ -57,6 +59,45 @@ def item_add(request: HttpRequest) -> HttpResponse:
 
     run(request, create, _("Đã thêm công việc."))
     return back(request, reverse(WEEK))
+
+
+@login_required
+@require_POST
+def unit_item_add(request: HttpRequest) -> HttpResponse:
+    """A head adds an item to the unit's program of the period (created on first use)."""
+    from kycuong.core.periods import parse_period
+
+    from ..services.items import item_create
+    from ..services.programs import program_get_or_create
+
+    unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+    if unit is None or not scope_for(request.user).allows(unit.pk):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền xem."))
+    default = reverse("workplans:unit") + f"?don-vi={unit.code}"
+    label = request.POST.get("period", "")
+    ok, period = run(request, lambda: parse_period(label), "")
+    if not ok:
+        return back(request, default)
+    form = item_form(unit, period, request.POST, for_unit=True)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return back(request, default)
+    data = form.cleaned_data
+
+    def create() -> object:
+        program = program_get_or_create(kind=ProgramKind.UNIT, unit=unit, period=period.label, actor=request.user)
+        return item_create(program=program, title=data["title"], product_type=data["product_type"],
+                           quantity=data["quantity"], due_at=form.due_at(), owner=data["owner"],
+                           co_workers=list(data["co_workers"]), parent=data["parent"], actor=request.user)
+
+    run(request, create, _("Đã thêm công việc vào chương trình của đơn vị."))
+    return back(request, default)
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label_text = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label_text}: {' '.join(str(e) for e in errors)}")
 
 
 def _program_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:

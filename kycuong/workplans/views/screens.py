@@ -16,7 +16,7 @@ from kycuong.core.periods import period_containing
 from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of
 
-from ..forms import CommentForm, CompleteForm, ItemForm
+from ..forms import CommentForm, CompleteForm, ItemForm, UnitItemForm
 from ..models import Program, ProgramKind, StatusClass, WorkItem
 from ..selectors import lists as sel
 from .common import period_of, staff_of, unit_of
@@ -40,13 +40,18 @@ def _item_actions(item: WorkItem) -> list[str]:
     return list(item_actions(item))
 
 
-def item_form(unit: Any, period: Any, data: Any = None) -> ItemForm:
+def item_form(unit: Any, period: Any, data: Any = None, *, for_unit: bool = False) -> ItemForm:
+    """The add-item form of a personal program (or, `for_unit`, of the unit's program: the presiding
+    person chosen, parents from the ancestors' unit programs)."""
     from ..selectors.catalogue import product_types_for
 
     day = max(period.start, timezone.localdate()) if period.start <= timezone.localdate() < period.end else period.start
-    return ItemForm(data, product_types=product_types_for(unit), people=sel.unit_people(unit, day),
-                    parents=sel.unit_item_choices(unit, period),
-                    initial={"due_date": min(period.start + dt.timedelta(days=4), period.end - dt.timedelta(days=1))})
+    parents = sel.unit_item_choices(unit, period)
+    if for_unit:
+        parents = parents.exclude(unit=unit)
+    form_class = UnitItemForm if for_unit else ItemForm
+    return form_class(data, product_types=product_types_for(unit), people=sel.unit_people(unit, day), parents=parents,
+                      initial={"due_date": min(period.start + dt.timedelta(days=4), period.end - dt.timedelta(days=1))})
 
 
 def _decorate_actions(items: list[WorkItem], *, own: bool, manages: bool) -> None:
@@ -118,9 +123,12 @@ def unit_outline(request: HttpRequest) -> HttpResponse:
     period = period_of(request, kind)
     now = timezone.now()
     outline = sel.unit_outline(unit=unit, period=period, at=now)
+    manages = scope_for(request.user).manages(unit.pk)
     return render(request, "workplans/unit_outline.html", {
         "unit": unit, "period": period, "kind": kind, "outline": outline, "labels": STATUS_CLASS_LABELS,
-        "prev": period.previous(), "next": period.next(), "units": _units_menu(request)})
+        "prev": period.previous(), "next": period.next(), "units": _units_menu(request), "manages": manages,
+        "form": item_form(unit, period, for_unit=True) if manages else None,
+        "program_actions": _program_actions(outline["program"]), "next_url": request.get_full_path()})
 
 
 def _kind_asked(request: HttpRequest, kinds: tuple[str, ...] = ("week", "month", "quarter", "year")) -> str:
