@@ -7,6 +7,7 @@ import datetime as dt
 from kycuong.dossiers.models import Notification, NotificationKind
 from kycuong.org.models import Membership
 from kycuong.workplans.models import Completion, ItemStatus, ProgramPolicy, ProgramStatus
+from kycuong.workplans.services.programs import program_return, program_submit
 from kycuong.workplans.services.reminders import reminders_scan
 
 from .factories import at, clock, item, program
@@ -43,15 +44,23 @@ def test_no_reminder_after_the_deadline_or_once_submitted(org):
     assert len(_notes(org, "head_a", f"wp:prog:{W48}")) == 1  # a draft is not submitted
 
 
-def test_a_returned_program_gets_its_own_reminder(org):
+def test_a_returned_program_gets_its_own_reminder_and_none_once_resubmitted(org):
     prog = program(org.ward_a, W48, owner=org.staff["officer_a"], status=ProgramStatus.DRAFT)
+    item(prog)
     _scan(at("2026-11-20 10:00"))
-    prog.status = ProgramStatus.RETURNED
-    prog.save(update_fields=["status"])
+    with clock(at("2026-11-20 11:00")):
+        program_submit(program=prog, actor=org.user("officer_a"))
+    with clock(at("2026-11-20 14:00")):
+        program_return(program=prog, comment="Bổ sung sản phẩm đầu ra", actor=org.user("head_a"))
     _scan(at("2026-11-20 15:00"))
     _scan(at("2026-11-20 15:15"))
     keys = [n.key for n in _notes(org, "officer_a", f"wp:prog:{W48}")]
     assert keys == [f"wp:prog:{W48}:{org.ward_a.pk}:submit", f"wp:prog:{W48}:{org.ward_a.pk}:returned"]
+    with clock(at("2026-11-20 16:00")):
+        program_submit(program=prog, actor=org.user("officer_a"))
+    Notification.objects.filter(recipient=org.user("officer_a")).delete()
+    _scan(at("2026-11-23 09:00"))
+    assert _notes(org, "officer_a", f"wp:prog:{W48}") == []
 
 
 def test_monthly_deadline_is_the_third_working_day_from_the_policy(org):
@@ -100,6 +109,13 @@ def test_nobody_whose_membership_ended(org):
     assert _notes(org, "head_b") == []
     summary = _notes(org, "head_a", f"wp:board:{W48}")[0]
     assert org.staff["officer_a"].full_name not in summary.body
+
+
+def test_no_reminder_before_the_membership_starts(org):
+    Membership.objects.filter(staff=org.staff["officer_b"]).update(active_from=dt.date(2026, 11, 23))
+    _scan(at("2026-11-20 10:00"))  # officer_b joins ward B on Monday: not reminded on Friday
+    assert _notes(org, "officer_b") == []
+    assert len(_notes(org, "head_b", f"wp:prog:{W48}")) == 1
 
 
 def test_item_due_on_the_next_working_day_is_reminded_the_working_day_before(org):
