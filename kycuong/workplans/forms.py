@@ -59,3 +59,13 @@ class UnitItemForm(ItemForm):
         self.fields["owner"].queryset = people  # type: ignore[attr-defined]
         self.order_fields(["title", "owner", "product_type", "quantity", "due_date", "due_time", "co_workers",
                            "parent"])
+
+
+class RescheduleForm(forms.Form):
+    new_due_date = forms.DateField(label=_("Hạn mới (ngày)"), widget=forms.DateInput(attrs={"type": "date"}))
+    new_due_time = forms.TimeField(label=_("Giờ"), initial=dt.time(17), widget=forms.TimeInput(attrs={"type": "time"}))
+    reason = forms.CharField(label=_("Lý do lùi hạn"), widget=forms.Textarea(attrs={"rows": 2}))
+    objective_cause = forms.BooleanField(label=_("Do nguyên nhân khách quan (chờ thủ trưởng xác nhận)"), required=False)
+
+    def new_due_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.cleaned_data["new_due_date"], self.cleaned_data["new_due_time"], tzinfo=TZ)

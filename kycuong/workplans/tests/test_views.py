@@ -261,3 +261,20 @@ def test_head_assigns_a_unit_item_that_officers_can_hang_their_items_under(org: 
     with clock(at("2026-11-16 08:00")):
         officer.post(reverse("workplans:unit_item_add"), {**data, "title": "Tự giao"})
     assert not WorkItem.objects.filter(title="Tự giao").exists()  # only a head/deputy assigns unit work
+
+
+def test_a_claimed_objective_cause_reaches_the_heads_inbox_and_is_confirmed_there(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.APPROVED)
+    it = prog.items.get()
+    officer, head = client_for(org.user("officer_a")), client_for(org.user("head_a"))
+    with clock(at("2026-11-18 09:00")):
+        r = officer.post(reverse("workplans:item_reschedule", args=[it.code]),
+                         {"new_due_date": "2026-11-25", "new_due_time": "17:00", "reason": "Mất điện diện rộng",
+                          "objective_cause": "on"}, follow=True)
+        assert "Đã lùi hạn công việc." in r.content.decode()
+        assert [i.code for i in head.get(reverse("workplans:inbox")).context["causes"]] == [it.code]
+        assert [i.code for i in officer.get(reverse("workplans:inbox")).context["causes"]] == []
+        head.post(reverse("workplans:item_confirm_cause", args=[it.code]))
+        assert head.get(reverse("workplans:inbox")).context["causes"] == []
+    it.refresh_from_db()
+    assert it.objective_cause and it.reschedules == 1 and it.due_at == at("2026-11-25 17:00")

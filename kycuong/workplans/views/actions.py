@@ -19,7 +19,7 @@ from kycuong.org.models import Unit
 from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of
 
-from ..forms import CommentForm, CompleteForm
+from ..forms import CommentForm, CompleteForm, RescheduleForm
 from ..models import EvidenceKind, ProgramKind
 from ..selectors import lists as sel
 from .common import back, is_htmx, run, staff_of
@@ -232,3 +232,21 @@ def item_confirm_cause(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def item_cancel(request: HttpRequest, code: str) -> HttpResponse:
     return _item_manager_action(request, code, "cancel")
+
+
+@login_required
+@require_POST
+def item_reschedule(request: HttpRequest, code: str) -> HttpResponse:
+    """A later due date with a reason; an objective cause is only claimed here (the head confirms it)."""
+    from ..services import items as svc
+
+    item = item_or_404(request, code)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        data = form.cleaned_data
+        run(request, lambda: svc.item_reschedule(item=item, new_due_at=form.new_due_at(), reason=data["reason"],
+                                                 objective_cause=data["objective_cause"], actor=request.user),
+            _("Đã lùi hạn công việc."))
+    return back(request, reverse("workplans:item", args=[item.code]))

@@ -16,7 +16,7 @@ from kycuong.core.periods import period_containing
 from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of
 
-from ..forms import CommentForm, CompleteForm, ItemForm, UnitItemForm
+from ..forms import CommentForm, CompleteForm, ItemForm, RescheduleForm, UnitItemForm
 from ..models import Program, ProgramKind, StatusClass, WorkItem
 from ..selectors import lists as sel
 from .common import period_of, staff_of, unit_of
@@ -225,4 +225,5 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     events = item.events.select_related("actor").order_by("at", "id")
     return render(request, "workplans/item.html", {
         "item": item, "events": events, "labels": STATUS_CLASS_LABELS, "own": own, "manages": manages,
-        "complete_form": CompleteForm(), "next_url": request.get_full_path()})
+        "complete_form": CompleteForm(), "next_url": request.get_full_path(),
+        "reschedule_form": RescheduleForm() if "reschedule" in _item_actions(item) and (own or manages) else None})
