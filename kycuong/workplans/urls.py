@@ -24,6 +24,7 @@ urlpatterns = [
     path("chuong-trinh/viec/<str:code>/nghiem-thu/", actions.item_accept, name="item_accept"),
     path("chuong-trinh/viec/<str:code>/khong-dat/", actions.item_quality_fail, name="item_quality_fail"),
     path("chuong-trinh/viec/<str:code>/xac-nhan-nguyen-nhan/", actions.item_confirm_cause, name="item_confirm_cause"),
+    path("chuong-trinh/viec/<str:code>/sua/", actions.item_edit, name="item_edit"),
     path("chuong-trinh/viec/<str:code>/lui-han/", actions.item_reschedule, name="item_reschedule"),
     path("chuong-trinh/viec/<str:code>/huy/", actions.item_cancel, name="item_cancel"),
     path("chuong-trinh/<int:pk>/", screens.program_detail, name="program"),

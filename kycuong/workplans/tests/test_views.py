@@ -278,3 +278,33 @@ def test_a_claimed_objective_cause_reaches_the_heads_inbox_and_is_confirmed_ther
         assert head.get(reverse("workplans:inbox")).context["causes"] == []
     it.refresh_from_db()
     assert it.objective_cause and it.reschedules == 1 and it.due_at == at("2026-11-25 17:00")
+
+
+def test_editing_a_returned_item_recomputes_its_weight_and_a_stale_form_changes_nothing(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.RETURNED)
+    it = prog.items.get()
+    pt = product_type(org.ward_a, factor="0.5")
+    c = client_for(org.user("officer_a"))
+    data = {"title": "Việc đã sửa", "product_type": pt.pk, "quantity": "4", "due_date": "2026-11-19",
+            "due_time": "16:00", "version": it.version}
+    with clock(at("2026-11-16 08:00")):
+        assert 'id="item-edit-form"' in c.get(reverse("workplans:item", args=[it.code])).content.decode()
+        r = c.post(reverse("workplans:item_edit", args=[it.code]), data, follow=True)
+        assert "Đã sửa công việc." in r.content.decode()
+        r = c.post(reverse("workplans:item_edit", args=[it.code]), {**data, "title": "Bản cũ ghi đè"}, follow=True)
+    assert 'class="notice notice-error"' in r.content.decode()  # the version it was read at is stale: 409
+    it.refresh_from_db()
+    assert it.title == "Việc đã sửa" and it.weight == Decimal("2.000") and it.due_at == at("2026-11-19 16:00")
+
+
+def test_an_approved_item_cannot_be_edited_without_reopening(org: Any) -> None:
+    prog = week_of(org, items=1, status=ProgramStatus.APPROVED)
+    it = prog.items.get()
+    c = client_for(org.user("officer_a"))
+    assert 'id="item-edit-form"' not in c.get(reverse("workplans:item", args=[it.code])).content.decode()
+    r = c.post(reverse("workplans:item_edit", args=[it.code]),
+               {"title": "Sửa lén", "product_type": it.product_type_id, "quantity": "1", "due_date": "2026-11-20",
+                "due_time": "17:00", "version": it.version}, follow=True)
+    assert 'class="notice notice-error"' in r.content.decode()
+    it.refresh_from_db()
+    assert it.title != "Sửa lén"

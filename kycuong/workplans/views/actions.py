@@ -23,7 +23,14 @@ from ..forms import CommentForm, CompleteForm, RescheduleForm
 from ..models import EvidenceKind, ProgramKind
 from ..selectors import lists as sel
 from .common import back, is_htmx, run, staff_of
-from .screens import STATUS_CLASS_LABELS, _decorate_actions, _program_or_404, item_form, item_or_404
+from .screens import (
+    STATUS_CLASS_LABELS,
+    _decorate_actions,
+    _program_or_404,
+    edit_form,
+    item_form,
+    item_or_404,
+)
 
 WEEK = "workplans:week"
 
@@ -249,4 +256,28 @@ def item_reschedule(request: HttpRequest, code: str) -> HttpResponse:
         run(request, lambda: svc.item_reschedule(item=item, new_due_at=form.new_due_at(), reason=data["reason"],
                                                  objective_cause=data["objective_cause"], actor=request.user),
             _("Đã lùi hạn công việc."))
+    return back(request, reverse("workplans:item", args=[item.code]))
+
+
+@login_required
+@require_POST
+def item_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a draft or returned item; the version read with the form guards concurrent edits (409)."""
+    from ..services import items as svc
+
+    item = item_or_404(request, code)
+    form = edit_form(item, request.POST)
+    version = request.POST.get("version", "")
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        data = form.cleaned_data
+        fields: dict[str, Any] = {"title": data["title"], "product_type": data["product_type"],
+                                  "quantity": data["quantity"], "due_at": form.due_at(),
+                                  "co_workers": list(data["co_workers"]), "parent": data["parent"]}
+        if "owner" in data:
+            fields["owner"] = data["owner"]
+        run(request, lambda: svc.item_update(item=item, actor=request.user,
+                                             expected_version=int(version) if version.isdigit() else None, **fields),
+            _("Đã sửa công việc."))
     return back(request, reverse("workplans:item", args=[item.code]))

@@ -17,6 +17,7 @@ from kycuong.org.scoping import scope_for
 from kycuong.org.selectors import primary_unit_of
 
 from ..forms import CommentForm, CompleteForm, ItemForm, RescheduleForm, UnitItemForm
+from ..lifecycle import item_allowed, program_allowed
 from ..models import Program, ProgramKind, StatusClass, WorkItem
 from ..selectors import lists as sel
 from .common import period_of, staff_of, unit_of
@@ -226,4 +227,21 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "workplans/item.html", {
         "item": item, "events": events, "labels": STATUS_CLASS_LABELS, "own": own, "manages": manages,
         "complete_form": CompleteForm(), "next_url": request.get_full_path(),
-        "reschedule_form": RescheduleForm() if "reschedule" in _item_actions(item) and (own or manages) else None})
+        "reschedule_form": RescheduleForm() if "reschedule" in _item_actions(item) and (own or manages) else None,
+        "edit_form": edit_form(item) if (own or manages) and item_allowed("edit", item.status)
+        and program_allowed("edit", item.program.status) else None})
+
+
+def edit_form(item: WorkItem, data: Any = None) -> ItemForm:
+    """The add-item form filled with the item (a unit item's also has the presiding person)."""
+    from kycuong.core.periods import TZ, parse_period
+
+    local_due = item.due_at.astimezone(TZ)
+    form = item_form(item.unit, parse_period(item.program.period), data,
+                     for_unit=item.program.kind == ProgramKind.UNIT)
+    if data is None:
+        form.initial = {"title": item.title, "product_type": item.product_type_id, "quantity": item.quantity,
+                        "due_date": local_due.date(), "due_time": local_due.time().replace(tzinfo=None),
+                        "co_workers": [c.pk for c in item.co_workers.all()], "parent": item.parent_id,
+                        "owner": item.owner_id}
+    return form
