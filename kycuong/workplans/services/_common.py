@@ -74,7 +74,7 @@ def item_label(item: WorkItem) -> str:
 def lock_program(program: Program, *, action: str, expected_version: int | None) -> Program:
     """The program row locked for `action`: 409 `stale` when it changed since `expected_version`,
     409 `invalid_transition` when the table does not allow `action` from its status."""
-    locked = Program.objects.select_for_update().select_related("unit", "owner").get(pk=program.pk)
+    locked = Program.objects.select_for_update(of=("self",)).select_related("unit", "owner").get(pk=program.pk)
     if expected_version is not None and locked.version != expected_version:
         raise stale(locked, program_label(locked))
     if not lifecycle.program_allowed(action, locked.status):

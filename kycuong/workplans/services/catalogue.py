@@ -77,7 +77,7 @@ def product_type_update(*, product_type: ProductType, actor: Any, **fields: Any)
     unknown = set(fields) - EDITABLE
     if unknown:
         raise ValidationFailed(_("Trường không được hỗ trợ: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    pt = ProductType.objects.select_for_update().select_related("unit").get(pk=product_type.pk)
+    pt = ProductType.objects.select_for_update(of=("self",)).select_related("unit").get(pk=product_type.pk)
     _may_edit(actor, pt.unit)
     changes: dict[str, Any] = {}
     if "code" in fields:

@@ -106,7 +106,7 @@ def item_create(*, program: Program, title: str, product_type: ProductType | Non
                 description: str = "", actor: Any) -> WorkItem:
     """A new item in a draft or returned program; in an approved program only a head/deputy (an
     extra assignment, straight in progress) or the system (recurring items)."""
-    program = Program.objects.select_for_update().select_related("unit", "owner").get(pk=program.pk)
+    program = Program.objects.select_for_update(of=("self",)).select_related("unit", "owner").get(pk=program.pk)
     require(may_write(actor, program), _("Bạn không có quyền thêm công việc vào chương trình này."))
     if program.status == ProgramStatus.SUBMITTED or (
             program.status == ProgramStatus.APPROVED and not (is_system(actor) or manages(actor, program.unit_id))):
