@@ -36,6 +36,7 @@ def test_my_week_lists_my_items_and_marks_overdue_in_red(org: Any) -> None:
     assert f'data-item="{fine.code}" data-status="in_progress">' in html
     assert 'data-status-class="not_done_overdue"' in html and 'data-status-class="not_done_in_time"' in html
     assert 'id="overdue-count"' in html
+    assert "(16/11–22/11/2026)" in html  # the period's last day, not its exclusive end
 
 
 def test_day_view_shows_items_due_that_day(org: Any) -> None:

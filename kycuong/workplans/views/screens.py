@@ -78,7 +78,7 @@ def _personal(request: HttpRequest, kind: str, template: str) -> HttpResponse:
               if program is None or i.program_id != program.pk]
     _decorate_actions(items + others, own=True, manages=False)
     context = {
-        "kind": kind, "period": period, "unit": unit, "program": program, "items": items, "others": others,
+        "kind": kind, "period": period, "last_day": period.end - dt.timedelta(days=1), "unit": unit, "program": program, "items": items, "others": others,
         "program_actions": _program_actions(program), "form": item_form(unit, period), "complete_form": CompleteForm(),
         "prev": period.previous(), "next": period.next(), "now": now, "labels": STATUS_CLASS_LABELS,
         "overdue": sum(1 for i in items + others if getattr(i, "overdue", False)),
