@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import Exists, OuterRef
+
 from .models import EventType, ItemStatus, ProgramStatus
 
 if TYPE_CHECKING:
@@ -128,8 +130,20 @@ def item_actions(item: WorkItem) -> list[str]:
 
 
 def cause_pending(item: WorkItem) -> bool:
-    """A reschedule claimed an objective cause that no one has confirmed yet."""
+    """A reschedule claimed an objective cause that no one has confirmed yet. Lists avoid the query
+    per item by annotating `cause_pending=cause_pending_exists()` on their queryset."""
+    annotated = getattr(item, "cause_pending", None)
+    if isinstance(annotated, bool):
+        return annotated
     return item.events.filter(type=EventType.RESCHEDULED, cause_claimed=True, objective_cause=False).exists()
+
+
+def cause_pending_exists() -> Exists:
+    """`WorkItem.objects.annotate(cause_pending=cause_pending_exists())` for `item_actions` in lists."""
+    from .models import WorkItemEvent
+
+    return Exists(WorkItemEvent.objects.filter(item_id=OuterRef("pk"), type=EventType.RESCHEDULED,
+                                               cause_claimed=True, objective_cause=False))
 
 
 #: Import: the item actions an event of a history stands for, given the item's status before it.

@@ -34,13 +34,19 @@ def test_item_buttons_follow_the_table(org):
 
 
 def test_confirm_cause_is_offered_only_while_a_claim_waits(org):
-    week = week_of(org, items=1, status=ProgramStatus.APPROVED)
-    it = week.items.get()
+    week = week_of(org, items=2, status=ProgramStatus.APPROVED)
+    it = week.items.order_by("id").first()
     with clock(at("2026-11-16 09:00")):
         item_reschedule(item=it, new_due_at=at("2026-11-25 16:00"), reason="Mất điện", objective_cause=True,
                         actor=org.user("officer_a"))
     it.refresh_from_db()
     assert "confirm_cause" in lifecycle.item_actions(it)
+    from kycuong.workplans.models import WorkItem
+
+    annotated = WorkItem.objects.annotate(cause_pending=lifecycle.cause_pending_exists()).get(pk=it.pk)
+    assert "confirm_cause" in lifecycle.item_actions(annotated)
+    other = WorkItem.objects.annotate(cause_pending=lifecycle.cause_pending_exists()).exclude(pk=it.pk).get()
+    assert other.status == ItemStatus.IN_PROGRESS and "confirm_cause" not in lifecycle.item_actions(other)
 
 
 def test_every_transition_names_an_event_and_known_statuses():
