@@ -166,3 +166,29 @@ def test_every_operation_has_an_id(org, api_client_for):
     ops = {op["operationId"] for path, item in schema["paths"].items() if path.startswith(API) for op in item.values()}
     assert {"workplans_program_approve", "workplans_item_update", "workplans_status", "workplans_item_evidence_add",
             "workplans_program_carry_over", "workplans_item_confirm_cause"} <= ops
+
+
+def test_reopen_reschedule_confirm_cancel_carry_over_through_the_api(org, pt, tick, api_client_for):
+    officer, head = api_client_for(org.user("officer_a")), api_client_for(org.user("head_a"))
+    week = _week(officer)
+    a = _add(officer, week["id"]).json()
+    b = _add(officer, week["id"], title="Việc thứ hai").json()
+    post(officer, f"/programs/{week['id']}/submit", {})
+    post(head, f"/programs/{week['id']}/approve", {})
+    r = post(officer, f"/programs/{week['id']}/reopen", {})
+    assert r.status_code == 200 and r.json()["status"] == "draft"
+    post(officer, f"/programs/{week['id']}/submit", {})
+    post(head, f"/programs/{week['id']}/approve", {})
+    r = post(officer, f"/items/{a['code']}/reschedule", {"new_due_at": "2026-11-20T16:00:00+07:00", "reason": "Chờ Sở",
+                                                         "objective_cause": True})
+    assert r.status_code == 200 and r.json()["reschedules"] == 1 and "confirm_cause" in r.json()["actions"]
+    assert post(officer, f"/items/{a['code']}/confirm-cause", {}).status_code == 403
+    r = post(head, f"/items/{a['code']}/confirm-cause", {})
+    assert r.status_code == 200 and r.json()["objective_cause"] is True
+    assert post(officer, f"/items/{b['code']}/cancel", {"reason": "Thôi"}).status_code == 403
+    assert post(head, f"/items/{b['code']}/cancel", {"reason": "Thôi"}).json()["status"] == "cancelled"
+    r = post(officer, f"/items/{a['code']}/evidence", {"kind": "dossier", "code": "H26.P04-261116-0001"})
+    assert r.status_code == 422
+    r = post(officer, f"/programs/{week['id']}/carry-over", {})
+    assert r.status_code == 200 and [i["carried_from"] for i in r.json()] == [a["code"]]
+    assert r.json()[0]["period"] == "2026-W48"
