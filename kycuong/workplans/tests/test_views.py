@@ -309,3 +309,43 @@ def test_an_approved_item_cannot_be_edited_without_reopening(org: Any) -> None:
     assert 'class="notice notice-error"' in r.content.decode()
     it.refresh_from_db()
     assert it.title != "Sửa lén"
+
+
+def test_day_view_also_shows_items_worked_on_that_day(org: Any) -> None:
+    from kycuong.workplans.services.items import item_complete
+
+    prog = week_of(org, items=0, status=ProgramStatus.APPROVED)
+    fri = item(prog, title="Việc thứ Sáu làm sớm", due_at=at("2026-11-20 17:00"))
+    untouched = item(prog, title="Việc chưa đụng tới", due_at=at("2026-11-20 17:00"))
+    with clock(at("2026-11-17 10:00")):
+        item_complete(item=fri, completion="done", actor=org.user("officer_a"))
+        html = client_for(org.user("officer_a")).get(reverse("workplans:day"), {"ngay": "2026-11-17"}).content.decode()
+    assert fri.code in html and untouched.code not in html
+
+
+def test_my_month_shows_the_month_program_and_week_items_due_in_the_month(org: Any) -> None:
+    month = program(org.ward_a, "2026-11", owner=org.staff["officer_a"], status=ProgramStatus.DRAFT)
+    monthly = item(month, title="Báo cáo tháng", due_at=at("2026-11-27 17:00"))
+    week = week_of(org, items=0, status=ProgramStatus.APPROVED)
+    weekly = item(week, title="Việc trong tuần", due_at=at("2026-11-19 17:00"))
+    december = item(program(org.ward_a, "2026-W49", owner=org.staff["officer_a"]), title="Tháng sau",
+                    due_at=at("2026-12-02 17:00"))
+    with clock(at("2026-11-18 10:00")):
+        r = client_for(org.user("officer_a")).get(reverse("workplans:month"), {"ky": "2026-11"})
+    assert [i.code for i in r.context["items"]] == [monthly.code]
+    assert [i.code for i in r.context["others"]] == [weekly.code]
+    assert december.code not in r.content.decode() and 'id="item-add-form"' in r.content.decode()
+
+
+def test_gantt_bars_run_from_the_program_start_to_the_due_day_clipped_to_the_month(org: Any) -> None:
+    from kycuong.core.periods import parse_period
+    from kycuong.workplans.selectors.lists import gantt_month
+
+    week = week_of(org, items=0, status=ProgramStatus.APPROVED)  # 16–22/11
+    inside = item(week, due_at=at("2026-11-19 17:00"))
+    spill = item(program(org.ward_a, "2026-W49", owner=org.staff["officer_a"]), due_at=at("2026-12-02 17:00"))
+    data = gantt_month(unit=org.ward_a, period=parse_period("2026-11"), at=at("2026-11-18 10:00"))
+    bars = {b["item"].code: b for b in data["bars"]}
+    assert (bars[inside.code]["col_start"], bars[inside.code]["col_end"]) == (17, 21)  # 16/11 … 19/11
+    assert (bars[spill.code]["col_start"], bars[spill.code]["col_end"]) == (31, 32) and bars[spill.code]["due_outside"]
+    assert len(data["days"]) == 30
