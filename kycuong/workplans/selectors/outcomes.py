@@ -17,7 +17,8 @@ The rules are the "Evaluation proposal" contract (docs/modules/workplans.md), ov
 - quantity = Σ_completed w ÷ Σ w; quality = Σ_completed w·max(0, 1 − 0.25 f) ÷ Σ w;
   timeliness = Σ_completed w·max(0, 1 − 0.25 d) ÷ Σ w; unrounded; null when Σ w = 0.
 
-Set-based: two queries for everyone, whatever the number of people (no per-person query), benchmarked in bench/workplans.py.
+Set-based: three queries for everyone (one grouped join of items and events, then the few
+rescheduled or quality-failed items' events), whatever the number of people (no per-person query), benchmarked in bench/workplans.py.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db import connection
+from django.db.models import Count, F, FilteredRelation, FloatField, Max, Min, Q
+from django.db.models.functions import Cast
 
 from kycuong.core.periods import parse_period
 from kycuong.workplans.models import Completion, EventType, ItemStatus, WorkItem, WorkItemEvent
 
 DEDUCTION = 0.25
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _items(period: Any, staff_ids: list[int] | None, unit: Any) -> Any:
@@ -48,19 +49,47 @@ def _items(period: Any, staff_ids: list[int] | None, unit: Any) -> Any:
 
 
 def _annotated(items: Any, period: Any) -> Any:
-    events = WorkItemEvent.objects.filter(item=OuterRef("pk"))
-    failed = events.filter(type=EventType.QUALITY_FAILED)
-    last_failed = Subquery(failed.order_by("-at").values("at")[:1])
-    failures = Subquery(failed.filter(objective_cause=False).values("item").annotate(n=Count("pk")).values("n"),
-                        output_field=IntegerField())
-    completed = Subquery(
-        events.filter(type=EventType.COMPLETED, at__lte=period.end_at,
-                      at__gt=Coalesce(OuterRef("last_failed"), Value(_EPOCH)))
-        .exclude(completion=Completion.NOT_DONE).order_by("at").values("at")[:1])
-    return (items.annotate(last_failed=last_failed).annotate(
-        done_at=completed, f=Coalesce(failures, 0), w=Cast(F("weight"), FloatField()))
-        .order_by("owner_id", "first_due_at", "code")
-        .values_list("pk", "owner_id", "code", "title", "w", "first_due_at", "done_at", "f"))
+    """One grouped join of the items with their events (no per-item subquery): the last quality
+    failure, the failures without objective cause and the first standing completion report."""
+    failed = Q(ev__type=EventType.QUALITY_FAILED)
+    completed = Q(ev__type=EventType.COMPLETED, ev__at__lte=period.end_at) & ~Q(ev__completion=Completion.NOT_DONE)
+    return (items.annotate(ev=FilteredRelation("events", condition=Q(
+        events__type__in=(EventType.QUALITY_FAILED, EventType.COMPLETED)))).annotate(
+        last_failed=Max("ev__at", filter=failed),
+        f=Count("ev", filter=failed & Q(ev__objective_cause=False)),
+        first_done=Min("ev__at", filter=completed),
+        last_done=Max("ev__at", filter=completed),
+        w=Cast(F("weight"), FloatField()))
+        .order_by()
+        .values_list("pk", "owner_id", "code", "title", "w", "first_due_at", "first_done", "last_done",
+                     "last_failed", "f"))
+
+
+def _fetch(qs: Any) -> list[tuple[Any, ...]]:
+    """The rows of a values_list queryset. On PostgreSQL the same SQL runs on a cursor with psycopg's
+    C timestamptz loader (Django's per-value Python loader costs ~10× more on 600k rows); the
+    values are the same aware UTC datetimes."""
+    if connection.vendor != "postgresql":
+        return list(qs)
+    from psycopg.types.datetime import TimestamptzLoader
+
+    sql, params = qs.query.sql_with_params()
+    connection.ensure_connection()
+    with connection.connection.cursor() as cur:
+        cur.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _done_after_failure(items: Any, period: Any) -> dict[int, list[Any]]:
+    """Completion reports of the (few) items that failed quality at least once, in time order."""
+    out: dict[int, list[Any]] = defaultdict(list)
+    failed = WorkItemEvent.objects.filter(type=EventType.QUALITY_FAILED, item__in=items.values("pk")).values("item_id")
+    rows = (WorkItemEvent.objects.filter(type=EventType.COMPLETED, at__lte=period.end_at, item_id__in=failed)
+            .exclude(completion=Completion.NOT_DONE).order_by("item_id", "at").values_list("item_id", "at"))
+    for item_id, at in rows:
+        out[item_id].append(at)
+    return out
 
 
 def _reschedules(items: Any) -> dict[int, list[tuple[Any, Any, bool]]]:
@@ -100,9 +129,16 @@ def work_item_outcomes(*, period: str, staff_ids: Iterable[int] | None = None, u
     ids = sorted({int(s) for s in staff_ids}) if staff_ids is not None else None
     items = _items(p, ids, unit)
     out: dict[int, dict[str, Any]] = {i: _empty(i) for i in ids or ()}
-    rows = list(_annotated(items, p))
+    rows = _fetch(_annotated(items, p))
     moved = _reschedules(items)
-    for pk, owner_id, code, title, w, first_due, done_at, f in rows:
+    redone = _done_after_failure(items, p)
+    for pk, owner_id, code, title, w, first_due, first_done, last_done, last_failed, f in rows:
+        if last_failed is None or first_done is None or first_done > last_failed:
+            done_at = first_done
+        elif last_done is not None and last_done > last_failed:
+            done_at = next(at for at in redone[pk] if at > last_failed)
+        else:
+            done_at = None
         o = out.get(owner_id)
         if o is None:
             o = out[owner_id] = _empty(owner_id)
@@ -121,6 +157,7 @@ def work_item_outcomes(*, period: str, staff_ids: Iterable[int] | None = None, u
                 "d": d, "f": f, "first_due_at": first_due,
                 "due_dates": [first_due, *(new_due for _at, new_due, _o in moved.get(pk, []))]})
     for o in out.values():
+        o["evidence"].sort(key=lambda r: (r["first_due_at"], r["item"]))
         total = o["assigned_units"]
         q, t = o.pop("_q"), o.pop("_t")
         if total > 0:
