@@ -42,6 +42,7 @@ from kycuong.org.models import Membership
 from kycuong.org.scoping import ensure_unit_visible
 from kycuong.workdays.services import calendar_for
 from kycuong.workplans.models import Program, ProgramKind, ProgramPolicy, ProgramStatus
+from kycuong.workplans.selectors.fetch import fetch_rows
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NONE = "none"
@@ -103,7 +104,7 @@ def program_rows(*, unit: Any, period: Period, at: dt.datetime, cal: Any = None,
             return regular
         return deadline_for(period, cal, pol, joined=joined)
 
-    members = (Membership.objects.filter(overlaps_q(period.start, period.end), unit__path__startswith=path,
+    members = fetch_rows(Membership.objects.filter(overlaps_q(period.start, period.end), unit__path__startswith=path,
                                          staff__is_active=True)
                .values_list("staff_id", "staff__code", "staff__full_name", "unit_id", "unit__name", "active_from"))
     people: dict[tuple[int, int], list[Any]] = {}
@@ -114,9 +115,9 @@ def program_rows(*, unit: Any, period: Period, at: dt.datetime, cal: Any = None,
             prev = people[key][5]
             joined = None if prev is None or joined is None else min(prev, joined)
         people[key] = [staff_id, code, name, unit_id, unit_name, joined]
-    programs = {(o, u): (pk, status, sub, appr) for pk, o, u, status, sub, appr in
-                Program.objects.filter(kind=ProgramKind.PERSONAL, period=period.label, unit__path__startswith=path)
-                .values_list("pk", "owner_id", "unit_id", "status", "submitted_at", "approved_at")}
+    programs = {(o, u): (pk, status, sub, appr) for pk, o, u, status, sub, appr in fetch_rows(
+        Program.objects.filter(kind=ProgramKind.PERSONAL, period=period.label, unit__path__startswith=path)
+        .values_list("pk", "owner_id", "unit_id", "status", "submitted_at", "approved_at"))}
     rows = []
     for key, (staff_id, code, name, unit_id, unit_name, joined) in people.items():
         due = deadline(joined)

@@ -28,12 +28,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, FilteredRelation, FloatField, Max, Min, Q
 from django.db.models.functions import Cast
 
 from kycuong.core.periods import parse_period
 from kycuong.workplans.models import Completion, EventType, ItemStatus, WorkItem, WorkItemEvent
+from kycuong.workplans.selectors.fetch import fetch_rows
 
 DEDUCTION = 0.25
 
@@ -63,22 +63,6 @@ def _annotated(items: Any, period: Any) -> Any:
         .order_by()
         .values_list("pk", "owner_id", "code", "title", "w", "first_due_at", "first_done", "last_done",
                      "last_failed", "f"))
-
-
-def _fetch(qs: Any) -> list[tuple[Any, ...]]:
-    """The rows of a values_list queryset. On PostgreSQL the same SQL runs on a cursor with psycopg's
-    C timestamptz loader (Django's per-value Python loader costs ~10× more on 600k rows); the
-    values are the same aware UTC datetimes."""
-    if connection.vendor != "postgresql":
-        return list(qs)
-    from psycopg.types.datetime import TimestamptzLoader
-
-    sql, params = qs.query.sql_with_params()
-    connection.ensure_connection()
-    with connection.connection.cursor() as cur:
-        cur.adapters.register_loader("timestamptz", TimestamptzLoader)
-        cur.execute(sql, params)
-        return cur.fetchall()
 
 
 def _done_after_failure(items: Any, period: Any) -> dict[int, list[Any]]:
@@ -129,7 +113,7 @@ def work_item_outcomes(*, period: str, staff_ids: Iterable[int] | None = None, u
     ids = sorted({int(s) for s in staff_ids}) if staff_ids is not None else None
     items = _items(p, ids, unit)
     out: dict[int, dict[str, Any]] = {i: _empty(i) for i in ids or ()}
-    rows = _fetch(_annotated(items, p))
+    rows = fetch_rows(_annotated(items, p))
     moved = _reschedules(items)
     redone = _done_after_failure(items, p)
     for pk, owner_id, code, title, w, first_due, first_done, last_done, last_failed, f in rows:
