@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, FloatField, Max, Min, Q
@@ -36,6 +37,7 @@ from kycuong.workplans.models import Completion, EventType, ItemStatus, WorkItem
 from kycuong.workplans.selectors.fetch import fetch_rows
 
 DEDUCTION = 0.25
+_EVIDENCE_ORDER = itemgetter("first_due_at", "item")
 
 
 def _items(period: Any, staff_ids: list[int] | None, unit: Any) -> Any:
@@ -129,8 +131,9 @@ def work_item_outcomes(*, period: str, staff_ids: Iterable[int] | None = None, u
         o["assigned_units"] += w
         o["items"] += 1
         d = None
+        resched = moved.get(pk)
         if done_at is not None:
-            d = delays(first_due, moved.get(pk, []), done_at)
+            d = delays(first_due, resched, done_at) if resched else int(first_due < done_at)
             o["completed_units"] += w
             o["completed_items"] += 1
             o["_q"] += w * max(0.0, 1 - DEDUCTION * f)
@@ -139,9 +142,9 @@ def work_item_outcomes(*, period: str, staff_ids: Iterable[int] | None = None, u
             o["evidence"].append({
                 "item": code, "title": title, "w": w, "completed": done_at is not None, "completed_at": done_at,
                 "d": d, "f": f, "first_due_at": first_due,
-                "due_dates": [first_due, *(new_due for _at, new_due, _o in moved.get(pk, []))]})
+                "due_dates": [first_due, *(r[1] for r in resched)] if resched else [first_due]})
     for o in out.values():
-        o["evidence"].sort(key=lambda r: (r["first_due_at"], r["item"]))
+        o["evidence"].sort(key=_EVIDENCE_ORDER)
         total = o["assigned_units"]
         q, t = o.pop("_q"), o.pop("_t")
         if total > 0:
