@@ -80,13 +80,35 @@ def program_items(program: Program, at: dt.datetime) -> list[WorkItem]:
     return decorate(list(items_qs().filter(program=program).order_by("due_at", "id")), at)
 
 
+def _mine_ids(staff: Staff, *conditions: Q) -> list[int]:
+    """Ids of the items `staff` presides over or co-works on that meet `conditions`: two index
+    lookups (by owner; through the co-worker table) instead of an OR over a join, which makes
+    PostgreSQL scan every item of the city (bench/workplans.py, the week page)."""
+    co = WorkItem.co_workers.through.objects.filter(staff_id=staff.pk).values("workitem_id")
+    own = WorkItem.objects.filter(*conditions, owner=staff).values_list("pk", flat=True)
+    with_others = WorkItem.objects.filter(*conditions, pk__in=co).values_list("pk", flat=True)
+    return sorted(set(own) | set(with_others))
+
+
 def person_items(*, staff: Staff, start: dt.date, end: dt.date, at: dt.datetime) -> list[WorkItem]:
     """Items the person presides over or works on, due in [start, end) (local dates)."""
     start_at = dt.datetime.combine(start, dt.time(0), tzinfo=TZ)
     end_at = dt.datetime.combine(end, dt.time(0), tzinfo=TZ)
-    qs = (items_qs().filter(Q(owner=staff) | Q(co_workers=staff), due_at__gte=start_at, due_at__lt=end_at)
-          .distinct().order_by("due_at", "id"))
-    return decorate(list(qs), at)
+    ids = _mine_ids(staff, Q(due_at__gte=start_at, due_at__lt=end_at))
+    return decorate(list(items_qs().filter(pk__in=ids).order_by("due_at", "id")), at)
+
+
+def week_items(*, staff: Staff, program: Program | None, start: dt.date, end: dt.date,
+               at: dt.datetime) -> tuple[list[WorkItem], list[WorkItem]]:
+    """A personal page in one pass: the program's items, and the person's other items due in
+    [start, end) (presided or co-worked on in other programs) — one items query, not two."""
+    start_at = dt.datetime.combine(start, dt.time(0), tzinfo=TZ)
+    end_at = dt.datetime.combine(end, dt.time(0), tzinfo=TZ)
+    ids = _mine_ids(staff, Q(due_at__gte=start_at, due_at__lt=end_at))
+    wanted = Q(pk__in=ids) | Q(program=program) if program is not None else Q(pk__in=ids)
+    rows = decorate(list(items_qs().filter(wanted).order_by("due_at", "id")), at)
+    mine = [i for i in rows if program is not None and i.program_id == program.pk]
+    return mine, [i for i in rows if program is None or i.program_id != program.pk]
 
 
 def day_items(*, staff: Staff, day: dt.date, at: dt.datetime) -> list[WorkItem]:
@@ -94,9 +116,8 @@ def day_items(*, staff: Staff, day: dt.date, at: dt.datetime) -> list[WorkItem]:
     start_at = dt.datetime.combine(day, dt.time(0), tzinfo=TZ)
     end_at = start_at + dt.timedelta(days=1)
     worked = WorkItemEvent.objects.filter(item=OuterRef("pk"), actor=staff, at__gte=start_at, at__lt=end_at)
-    qs = (items_qs().filter(Q(owner=staff) | Q(co_workers=staff))
-          .filter(Q(due_at__gte=start_at, due_at__lt=end_at) | Exists(worked)).distinct().order_by("due_at", "id"))
-    return decorate(list(qs), at)
+    ids = _mine_ids(staff, Q(due_at__gte=start_at, due_at__lt=end_at) | Q(Exists(worked)))
+    return decorate(list(items_qs().filter(pk__in=ids).order_by("due_at", "id")), at)
 
 
 # --- unit outline ------------------------------------------------------------------------------

@@ -73,9 +73,7 @@ def _personal(request: HttpRequest, kind: str, template: str) -> HttpResponse:
     period = period_of(request, kind)
     now = timezone.now()
     program = sel.personal_program(staff=staff, unit=unit, period=period)
-    items = sel.program_items(program, now) if program else []
-    others = [i for i in sel.person_items(staff=staff, start=period.start, end=period.end, at=now)
-              if program is None or i.program_id != program.pk]
+    items, others = sel.week_items(staff=staff, program=program, start=period.start, end=period.end, at=now)
     _decorate_actions(items + others, own=True, manages=False)
     context = {
         "kind": kind, "period": period, "last_day": period.end - dt.timedelta(days=1), "unit": unit, "program": program, "items": items, "others": others,
