@@ -14,6 +14,7 @@ ORDER = [
     ("ratings", "Satisfaction ratings"),
     ("feedback", "Citizen feedback and Q&A"),
     ("attendance", "Timekeeping"),
+    ("workplans", "Work programs"),
     ("scorecard", "Scorecard"),
     ("audit", "Audit trail"),
 ]
