@@ -83,6 +83,61 @@ def fan_out(target: Callable[..., None], *, clients: int, processes: int,
     return results
 
 
+def get_load_process(port: int, threads: int, seconds: float, requests: list[tuple[str, dict[str, str]]],
+                     seed: int, start_at: float, out: Any) -> None:
+    """One client process for `fan_out`: `threads` keep-alive connections GET a random
+    (path, headers) of `requests` from `start_at` for `seconds`; puts (latencies, errors)."""
+    import random
+    import threading
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        while time.time() < start_at:
+            time.sleep(0.001)
+        end = start_at + seconds
+        while time.time() < end:
+            path, headers = rng.choice(requests)
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if ok:
+                mine.append(time.perf_counter() - t0)
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put((latencies, errors[0]))
+
+
+def get_load(port: int, clients: int, seconds: float, requests: list[tuple[str, dict[str, str]]],
+             processes: int) -> dict[str, float]:
+    """`clients` GET clients over `processes` processes (get_load_process), summarised."""
+    results = fan_out(get_load_process, clients=clients, processes=processes,
+                      args_for=lambda i, n, start_at, q: (port, n, seconds, requests, i, start_at, q))
+    return summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
+
+
 def summarize(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
     """Throughput and p50/p99 (ms) of one load run."""
     latencies = sorted(latencies)

@@ -20,26 +20,22 @@ What it does, in one run:
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import random
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (  # noqa: E402
-    fan_out,
     free_port,
+    get_load,
     report_line,
     reset_database,
     server_env,
     start_granian,
     stop_server,
-    summarize,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,54 +177,9 @@ def _url(kind: str, code: str, secret: str) -> str:
     return f"/tra-cuu?ma={code}&bm={secret}"
 
 
-def _client_process(port: int, threads: int, seconds: float, kind: str, sample: list[list[str]], seed: int,
-                    start_at: float, out: Any) -> None:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        rng = random.Random(seed * 1000 + n)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local: list[float] = []
-        bad = 0
-        while time.time() < start_at:
-            time.sleep(0.001)
-        end = start_at + seconds
-        while time.time() < end:
-            code, secret = rng.choice(sample)
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", _url(kind, code, secret))
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - t0
-            if ok:
-                local.append(elapsed)
-            else:
-                bad += 1
-        with lock:
-            latencies.extend(local)
-            errors[0] += bad
-
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    out.put((latencies, errors[0]))
-
-
 def run_load(port: int, clients: int, seconds: float, kind: str, sample: list[list[str]],
              processes: int) -> dict[str, float]:
-    results = fan_out(_client_process, clients=clients, processes=processes,
-                      args_for=lambda i, n, start_at, q: (port, n, seconds, kind, sample, i, start_at, q))
-    return summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
+    return get_load(port, clients, seconds, [(_url(kind, code, secret), {}) for code, secret in sample], processes)
 
 
 def main() -> None:

@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
-import random
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -40,14 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.harness import (  # noqa: E402
-    fan_out,
     free_port,
+    get_load,
     report_line,
     reset_database,
     server_env,
     start_granian,
     stop_server,
-    summarize,
 )
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kc_bench_workplans")
@@ -334,52 +330,8 @@ def best_of(fn: Any, repeat: int) -> tuple[float, Any]:
 
 # --- (c) the week page -----------------------------------------------------------------------------
 
-def _client_process(port: int, threads: int, seconds: float, url: str, keys: list[str], seed: int,
-                    start_at: float, out: Any) -> None:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        rng = random.Random(seed * 1000 + n)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        bad = 0
-        while time.time() < start_at:
-            time.sleep(0.001)
-        end = start_at + seconds
-        while time.time() < end:
-            key = rng.choice(keys)
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", url, headers={"Cookie": f"sessionid={key}"})
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            if ok:
-                mine.append(time.perf_counter() - t0)
-            else:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    out.put((latencies, errors[0]))
-
-
 def run_load(port: int, clients: int, seconds: float, url: str, keys: list[str]) -> dict[str, float]:
-    results = fan_out(_client_process, clients=clients, processes=2,
-                      args_for=lambda i, n, start_at, q: (port, n, seconds, url, keys, i, start_at, q))
-    return summarize([lat for r in results for lat in r[0]], sum(r[1] for r in results), seconds)
+    return get_load(port, clients, seconds, [(url, {"Cookie": f"sessionid={key}"}) for key in keys], processes=2)
 
 
 # --- main ------------------------------------------------------------------------------------------
