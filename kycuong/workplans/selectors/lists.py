@@ -19,9 +19,9 @@ from kycuong.core.periods import TZ, Period
 from kycuong.org.models import Membership, Staff, Unit
 from kycuong.org.scoping import scope_for
 
+from ..lifecycle import cause_pending_exists, item_actions
 from ..models import (
     Completion,
-    EventType,
     ItemStatus,
     Program,
     ProgramKind,
@@ -35,27 +35,16 @@ from ..models import (
 DONE_SHARE = {Completion.DONE: Decimal("1"), Completion.PARTLY: Decimal("0.5"), Completion.NOT_DONE: Decimal("0")}
 
 
-def _claimed() -> QuerySet[WorkItemEvent]:
-    """A reschedule of the outer item claiming an objective cause not confirmed yet."""
-    return WorkItemEvent.objects.filter(item=OuterRef("pk"), type=EventType.RESCHEDULED, cause_claimed=True,
-                                        objective_cause=False)
-
-
 def items_qs() -> QuerySet[WorkItem]:
     """Items with what every list shows, in a fixed number of queries (`cause_pending` annotated:
     lifecycle.item_actions would ask it once per item)."""
     return (WorkItem.objects.select_related("product_type", "owner", "parent", "program", "unit")
-            .prefetch_related("co_workers", "evidence__dossier").annotate(cause_pending=Exists(_claimed())))
+            .prefetch_related("co_workers", "evidence__dossier").annotate(cause_pending=cause_pending_exists()))
 
 
 def actions_of(item: WorkItem) -> list[str]:
-    """lifecycle.item_actions without its per-item query (the annotation answers it)."""
-    from ..lifecycle import _ITEM_BUTTONS, item_allowed
-
-    actions = [a for a in _ITEM_BUTTONS if item_allowed(a, item.status)]
-    if "confirm_cause" in actions and not getattr(item, "cause_pending", False):
-        actions.remove("confirm_cause")
-    return actions
+    """The buttons of an item of `items_qs()` (lifecycle.item_actions, answered by the annotation)."""
+    return item_actions(item)
 
 
 def decorate(items: list[WorkItem], at: dt.datetime) -> list[WorkItem]:
@@ -187,7 +176,7 @@ def approval_inbox(*, user: Any, staff: Staff | None, at: dt.datetime) -> dict[s
         return {"programs": [], "reported": [], "causes": []}
     programs = Program.objects.filter(q, status=ProgramStatus.SUBMITTED).select_related("unit", "owner")
     reported = items_qs().filter(q, status=ItemStatus.REPORTED)
-    causes = items_qs().filter(q).filter(Exists(_claimed())).exclude(
+    causes = items_qs().filter(q).filter(cause_pending_exists()).exclude(
         status__in=[ItemStatus.CANCELLED, ItemStatus.CARRIED_OVER])
     if staff is not None:
         programs = programs.exclude(owner=staff)
