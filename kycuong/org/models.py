@@ -46,6 +46,17 @@ def in_force_q(day: dt.date, prefix: str = "") -> Q:
             & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": day})))
 
 
+def in_force_during_q(start: dt.date, end: dt.date, prefix: str = "") -> Q:
+    """`in_force_q` over the days [start, end) (end exclusive): in force on at least one of them."""
+    return ((Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lt": end}))
+            & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": start})))
+
+
+def in_force_on(active_from: dt.date | None, active_to: dt.date | None, day: dt.date) -> bool:
+    """`in_force_q` for one loaded row and one day."""
+    return (active_from is None or active_from <= day) and (active_to is None or active_to > day)
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def in_force(self, on: dt.date | None = None) -> MembershipQuerySet:
         """Memberships in force on `on` (today, local time, by default) of staff still active."""
@@ -97,8 +108,7 @@ class Unit(models.Model):
         return self.name
 
     def is_active(self, on: dt.date | None = None) -> bool:
-        on = on or dt.date.today()
-        return (self.active_from is None or self.active_from <= on) and (self.active_to is None or self.active_to > on)
+        return in_force_on(self.active_from, self.active_to, on or timezone.localdate())
 
     @property
     def ancestor_ids(self) -> list[int]:

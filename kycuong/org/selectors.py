@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from kycuong.core.errors import NotFound
 from kycuong.org.scoping import scope_for
 
-from .models import MANAGER_ROLES, Membership, Role, Staff, Unit, UnitKind
+from .models import MANAGER_ROLES, Membership, Role, Staff, Unit, UnitKind, in_force_during_q, in_force_on
 
 
 def unit_by_code(code: str) -> Unit:
@@ -96,16 +96,22 @@ def memberships_overlapping(*, start: dt.date, end: dt.date, staff_ids: Iterable
     A membership is in force on `day` when `active_from` is empty or ≤ day and `active_to` is empty
     or > day (`active_to` is the first day it no longer applies, as `membership_end` sets it and
     `scope_for(on=...)` reads it). History is computed from these dates, not from today's facts."""
-    qs = Membership.objects.filter(Q(active_from__isnull=True) | Q(active_from__lte=end)).filter(
-        Q(active_to__isnull=True) | Q(active_to__gt=start))  # in_force_q over a range of days
+    qs = Membership.objects.filter(in_force_during_q(start, end + dt.timedelta(days=1)))
     if staff_ids is not None:
         qs = qs.filter(staff_id__in=list(staff_ids))
     return qs
 
 
-def membership_in_force(active_from: dt.date | None, active_to: dt.date | None, day: dt.date) -> bool:
-    """The same rule as `memberships_overlapping`, for one loaded membership and one day."""
-    return (active_from is None or active_from <= day) and (active_to is None or active_to > day)
+membership_in_force = in_force_on  # the same rule for one loaded membership and one day
+
+
+def is_member_in_subtree(staff: Staff, units: Iterable[Unit], *, on: dt.date | None = None) -> bool:
+    """`staff` is active and holds a membership in force on `on` (today by default) in one of
+    `units` or a unit below it — the one check behind "work goes only to someone of the unit"."""
+    subtree = Q(pk__in=[])
+    for unit in units:
+        subtree |= Q(unit__path__startswith=unit.path)
+    return staff.is_active and Membership.objects.filter(subtree, staff_id=staff.pk).in_force(on).exists()
 
 
 def staff_unit_ids_on(*, staff_id: int, day: dt.date) -> list[int]:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from kycuong.core.periods import Period
 from kycuong.dossiers.models import Channel, Dossier, FeePayment, RatingLevel, Status
 from kycuong.dossiers.timeliness import overdue_q
-from kycuong.org.models import Unit, UnitKind
+from kycuong.org.models import Unit, UnitKind, in_force_during_q
 from kycuong.procedures.models import OnlineLevel, Procedure, ProcedureStep
 
 NOTE_NOT_INSTALLED = _("Phân hệ nguồn chưa được cài đặt")
@@ -59,8 +59,7 @@ def load_tree(period: Period | None = None) -> list[Node]:
     merged one keeps its figures for the periods it existed and gets none afterwards."""
     units = Unit.objects.order_by("path")
     if period is not None:
-        units = units.filter(Q(active_from__isnull=True) | Q(active_from__lt=period.end)).filter(
-            Q(active_to__isnull=True) | Q(active_to__gt=period.start))
+        units = units.filter(in_force_during_q(period.start, period.end))
     return [Node(*row) for row in units.values_list("id", "code", "name", "kind", "path", "parent_id", "depth")]
 
 

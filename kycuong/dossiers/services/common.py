@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, ValidationFailed
 from kycuong.core.hooks import unit_activity_send
-from kycuong.org.models import Membership, Role, Staff, Unit, in_force_q
+from kycuong.org.models import Role, Staff, Unit, in_force_q
+from kycuong.org.selectors import is_member_in_subtree
 from kycuong.procedures.models import Procedure, ProcedureStep
 
 from .. import lifecycle
@@ -233,10 +234,7 @@ def member_ensure(staff: Staff, units: Sequence[Unit], *, field: str, at: dt.dat
     if not staff.is_active:
         raise ValidationFailed(_("Cán bộ %(name)s không còn công tác.") % {"name": staff.full_name},
                                details={"field": field})
-    subtree = Q()
-    for unit in units:
-        subtree |= Q(unit__path__startswith=unit.path)
-    if not Membership.objects.filter(in_force_q(local_day(at)), subtree, staff_id=staff.pk).exists():
+    if not is_member_in_subtree(staff, units, on=local_day(at)):
         raise ValidationFailed(
             _("Cán bộ %(name)s không công tác tại %(unit)s nên không thể nhận hồ sơ này.")
             % {"name": staff.full_name, "unit": ", ".join(str(u.name) for u in units)}, details={"field": field})

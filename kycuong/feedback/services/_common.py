@@ -19,7 +19,7 @@ from kycuong.core.hooks import unit_activity_send
 from kycuong.core.periods import TZ
 from kycuong.org.models import MANAGER_ROLES, Membership, Staff, Unit
 from kycuong.org.scoping import scope_for
-from kycuong.org.selectors import staff_for_user
+from kycuong.org.selectors import is_member_in_subtree, staff_for_user
 from kycuong.workdays.services import calendar_for
 
 from ..models import Event, FeedbackItem
@@ -71,7 +71,7 @@ def active_memberships(on: dt.date | None = None) -> QuerySet[Membership]:
 
 def is_member_of_subtree(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:
     """`staff` holds a membership in force in `unit` or a unit below it."""
-    return active_memberships(on).filter(staff=staff, unit__path__startswith=unit.path).exists()
+    return is_member_in_subtree(staff, [unit], on=on)
 
 
 def ensure_head_of(actor: Any, unit: Unit) -> None:

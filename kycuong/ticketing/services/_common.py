@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.errors import Forbidden
-from kycuong.org.models import Membership, Staff, Unit, UnitKind
+from kycuong.org.models import Staff, Unit, UnitKind
+from kycuong.org.selectors import is_member_in_subtree
 
 from ..models import (
     Counter,
@@ -26,7 +27,7 @@ def server_now() -> dt.datetime:
 def is_member_at(staff: Staff, unit: Unit, *, on: dt.date | None = None) -> bool:
     """`staff` is active and holds a membership in force on `on` (today by default, the one reading
     of `kycuong.org.models.in_force_q`) in `unit` or a unit below it."""
-    return staff.is_active and Membership.objects.filter(staff=staff, unit__path__startswith=unit.path).in_force(on).exists()
+    return is_member_in_subtree(staff, [unit], on=on)
 
 
 def ensure_member(staff: Staff, counter: Counter) -> None:

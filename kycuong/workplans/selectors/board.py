@@ -32,13 +32,12 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kycuong.core.errors import ValidationFailed
 from kycuong.core.periods import Period, parse_period
-from kycuong.org.models import Membership
+from kycuong.org.models import Membership, in_force_during_q
 from kycuong.org.scoping import ensure_unit_visible
 from kycuong.workdays.services import calendar_for
 from kycuong.workplans.models import Program, ProgramKind, ProgramPolicy, ProgramStatus
@@ -84,12 +83,6 @@ def _personal_period(period: str) -> Period:
     return p
 
 
-def overlaps_q(start: dt.date, end: dt.date, prefix: str = "") -> Q:
-    """In force on at least one day of [start, end): the in_force_q reading over a range."""
-    return ((Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lt": end}))
-            & (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gt": start})))
-
-
 def program_rows(*, unit: Any, period: Period, at: dt.datetime, cal: Any = None,
                  pol: ProgramPolicy | None = None) -> list[dict[str, Any]]:
     """The board's rows for `unit`'s subtree (None: every unit), without scoping (callers scope)."""
@@ -104,7 +97,7 @@ def program_rows(*, unit: Any, period: Period, at: dt.datetime, cal: Any = None,
             return regular
         return deadline_for(period, cal, pol, joined=joined)
 
-    members = fetch_rows(Membership.objects.filter(overlaps_q(period.start, period.end), unit__path__startswith=path,
+    members = fetch_rows(Membership.objects.filter(in_force_during_q(period.start, period.end), unit__path__startswith=path,
                                          staff__is_active=True)
                .values_list("staff_id", "staff__code", "staff__full_name", "unit_id", "unit__name", "active_from"))
     people: dict[tuple[int, int], list[Any]] = {}

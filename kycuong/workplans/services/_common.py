@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import Conflict, Forbidden, ValidationFailed
 from kycuong.core.periods import TZ
-from kycuong.org.models import Membership, Staff, Unit, in_force_q
+from kycuong.org.models import Staff, Unit
 from kycuong.org.scoping import scope_for
-from kycuong.org.selectors import staff_for_user
+from kycuong.org.selectors import is_member_in_subtree, staff_for_user
 from kycuong.workdays.engine import OutOfRange
 from kycuong.workdays.services import calendar_for
 
@@ -194,9 +194,7 @@ def member_ensure(staff: Staff | None, unit: Unit, *, field: str, on: dt.date) -
     under it ("một việc – một đầu mối", Decree 39/2022/NĐ-CP: someone who can see and do it)."""
     if staff is None:
         raise ValidationFailed(_("Phải chọn người chủ trì."), details={"errors": {field: "required"}})
-    ok = staff.is_active and Membership.objects.filter(
-        in_force_q(on), staff_id=staff.pk, unit__path__startswith=unit.path).exists()
-    if not ok:
+    if not is_member_in_subtree(staff, [unit], on=on):
         raise ValidationFailed(_("Cán bộ %(name)s không công tác tại %(unit)s.") % {"name": staff.full_name, "unit": unit.name},
                                details={"errors": {field: "not_member"}})
     return staff
