@@ -6,6 +6,7 @@ transaction; any error raises ImportFailed naming the line, and nothing is writt
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +16,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import ImportFailed
+
+
+def clock_tolerance() -> dt.timedelta:
+    """How far after the server's clock an imported event may lie (clocks of other systems drift):
+    setting DOSSIER_CLOCK_TOLERANCE_SECONDS, default 5 minutes. Every import path bounds its times
+    with it (dossiers, work items)."""
+    return dt.timedelta(seconds=getattr(settings, "DOSSIER_CLOCK_TOLERANCE_SECONDS", 300))
 
 Importer = Callable[..., int]
 Exporter = Callable[..., Iterable[dict[str, Any]]]

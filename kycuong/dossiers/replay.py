@@ -20,13 +20,13 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kycuong.core.interchange import clock_tolerance
 from kycuong.org.models import Membership, Role, Staff, Unit
 from kycuong.org.selectors import membership_in_force
 from kycuong.procedures.models import Procedure, ProcedureStep
@@ -42,13 +42,6 @@ from .models import (
     StepStatus,
 )
 from .services import clock_start, local_day, procedure_due_at, secret_new, step_plans, warn_at_for
-
-
-def clock_tolerance() -> dt.timedelta:
-    """How far after the server's clock an imported event may lie (clocks of other systems drift):
-    setting DOSSIER_CLOCK_TOLERANCE_SECONDS, default 5 minutes."""
-    return dt.timedelta(seconds=getattr(settings, "DOSSIER_CLOCK_TOLERANCE_SECONDS", 300))
-
 
 CODE_RE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
 

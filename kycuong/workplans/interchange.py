@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_record
 from kycuong.core.errors import DomainError, ImportFailed
-from kycuong.core.interchange import check_keys, read_jsonl
+from kycuong.core.interchange import check_keys, clock_tolerance, read_jsonl
 from kycuong.core.periods import TZ, Period, parse_period
 from kycuong.org.models import Staff, Unit
 from kycuong.org.selectors import memberships_overlapping
@@ -350,7 +349,7 @@ def import_work_items(stream: IO[str] | Iterable[str], *, fmt: str = "jsonl", pr
     if fmt != "jsonl":
         raise ImportFailed(_("Công việc chỉ nhập từ JSON Lines."), line=0)
     look = _Lookup()
-    ceiling = timezone.now() + dt.timedelta(seconds=getattr(settings, "DOSSIER_CLOCK_TOLERANCE_SECONDS", 300))
+    ceiling = timezone.now() + clock_tolerance()
     built: dict[str, _Built] = {}
     for line, obj in read_jsonl(stream):
         b = _parse(line, obj, look, built, ceiling=ceiling)
